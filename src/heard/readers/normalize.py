@@ -1,0 +1,165 @@
+"""Small conversions every reader needs: times, seconds, HTML bodies, ids, validation errors."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from heard.conversation import Conversation
+from heard.readers.base import ReadIssue
+
+_WHITESPACE = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+_HTML_HINT = re.compile(r"<\s*(?:p|br|div|span|a|b|i|strong|em|ul|ol|li|table|html|body|img)\b[^>]*>", re.I)
+
+
+def clean_text(text: str) -> str:
+    """Collapse runs of spaces, keep paragraph breaks, trim."""
+    lines = [_WHITESPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_HINT.search(text))
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of an HTML message body (help desks store replies as HTML)."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
+    for hidden in soup(["script", "style", "head"]):
+        hidden.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"]):
+        block.insert_after("\n")
+    return clean_text(soup.get_text())
+
+
+def body_text(value: Any) -> str:
+    """Message text from a field that may hold plain text, HTML, or nothing."""
+    if value is None:
+        return ""
+    text = str(value)
+    return html_to_text(text) if looks_like_html(text) else clean_text(text)
+
+
+def as_id(value: Any) -> str | None:
+    """An identifier as text: numbers from JSON become '123', blanks become None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def as_seconds(value: Any) -> float | None:
+    """Seconds from a number or a numeric string ('4.87'); None when absent or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timestamp from ISO 8601 text or Unix epoch seconds/milliseconds, as aware UTC.
+
+    Returns None for anything else, so one odd timestamp never costs a whole conversation.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            return None
+        if number > 1e11:  # milliseconds
+            number /= 1000.0
+        try:
+            moment = datetime.fromtimestamp(number, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        moment_or_none = _parse_datetime_text(text)
+        if moment_or_none is None:
+            return None
+        moment = moment_or_none
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+_TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"  # 'Tue Oct 31 22:10:47 +0000 2017'
+
+
+def _parse_datetime_text(text: str) -> datetime | None:
+    candidate = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    try:
+        return datetime.fromisoformat(candidate)
+    except ValueError:
+        pass
+    for layout in (_TWITTER_TIME, "%Y/%m/%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, layout)
+        except ValueError:
+            continue
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """A one-line, user-facing account of what is wrong with a record."""
+    parts = []
+    for detail in error.errors()[:3]:
+        where = ".".join(str(part) for part in detail.get("loc", ()))
+        message = detail.get("msg", "invalid")
+        parts.append(f"{where}: {message}" if where else message)
+    more = len(error.errors()) - 3
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def build_conversation(
+    source: str, location: str | None, make: Callable[[], Conversation]
+) -> Conversation | ReadIssue:
+    """Run ``make`` and turn a validation failure into a ReadIssue naming the record."""
+    try:
+        return make()
+    except ValidationError as error:
+        return ReadIssue(source=source, location=location, problem=describe_validation_error(error))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        return ReadIssue(source=source, location=location, problem=f"malformed record: {error}")

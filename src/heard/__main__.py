@@ -1,0 +1,3 @@
+from heard.cli import main
+
+main()

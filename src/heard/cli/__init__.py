@@ -1,0 +1,163 @@
+"""The ``heard`` command line.
+
+Exit codes: 0 all read; 1 some records were skipped (the good ones are still written);
+2 a usage mistake; 3 nothing could be read.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from heard import __version__
+from heard.cli._common import (
+    AgentOption,
+    ChannelOption,
+    CustomerOption,
+    FormatOption,
+    InputSession,
+    MapOption,
+    Paths,
+    QuietOption,
+    build_options,
+    output_stream,
+)
+from heard.conversation import Conversation, Role, conversation_json_schema
+from heard.readers.registry import readers
+
+app = typer.Typer(
+    name="heard",
+    help=(
+        "Active listening, measured and coached, for customer-service teams.\n\n"
+        "Examples:\n\n"
+        "  heard formats\n\n"
+        "  heard read examples/ --out conversations.jsonl\n\n"
+        "  heard read call.json --format aws-transcribe --agent spk_0\n\n"
+        "  heard read tickets.csv --map text=body --map conversation_id=ticket"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"heard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Active listening, measured and coached, for customer-service teams."""
+
+
+class OutputFormat(StrEnum):
+    JSONL = "jsonl"
+    TABLE = "table"
+
+
+def _conversation_table(conversations: list[Conversation]) -> Table:
+    table = Table(title="Conversations read", title_justify="left")
+    for column, justify in (("id", "left"), ("channel", "left"), ("agent", "left"),
+                            ("turns", "right"), ("customer/agent", "right"),
+                            ("duration", "right"), ("roles", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for conversation in conversations:
+        customer = len(conversation.turns_by(Role.CUSTOMER))
+        agent = len(conversation.turns_by(Role.AGENT))
+        table.add_row(
+            conversation.id,
+            conversation.channel.value,
+            conversation.agent_id or "",
+            str(len(conversation.turns)),
+            f"{customer}/{agent}",
+            _duration(conversation),
+            "inferred" if conversation.metadata.get("roles_inferred") else "given",
+        )
+    return table
+
+
+def _duration(conversation: Conversation) -> str:
+    ends = [turn.end for turn in conversation.turns if turn.end is not None]
+    if ends:
+        seconds = max(ends)
+    else:
+        times = [turn.time for turn in conversation.turns if turn.time is not None]
+        if len(times) < 2:
+            return ""
+        seconds = (max(times) - min(times)).total_seconds()
+    minutes, rest = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
+@app.command("read")
+def read_command(
+    paths: Paths,
+    format: FormatOption = "auto",
+    to: Annotated[OutputFormat, typer.Option("--to", help="Output format.")] = OutputFormat.JSONL,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+    agent: AgentOption = None,
+    customer: CustomerOption = None,
+    mapping: MapOption = None,
+    channel: ChannelOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Convert conversations from any supported format into heard's native JSONL.
+
+    Examples:
+
+      heard read examples/
+
+      heard read export.json calls/ --out conversations.jsonl
+
+      heard read call.vtt --agent "Dana (Support)"
+    """
+    session = InputSession(paths, format, build_options(agent, customer, mapping, channel), quiet=quiet)
+    if to is OutputFormat.TABLE:
+        table = _conversation_table(list(session.conversations()))
+        with output_stream(out) as stream:
+            Console(file=stream, width=None if out is None else 120).print(table)
+    else:
+        with output_stream(out) as stream:
+            for conversation in session.conversations():
+                stream.write(conversation.to_json())
+                stream.write("\n")
+    session.finish()
+
+
+@app.command("formats")
+def formats_command() -> None:
+    """List the supported input formats."""
+    table = Table(title="Input formats heard reads", title_justify="left")
+    table.add_column("format", style="bold")
+    table.add_column("extensions")
+    table.add_column("what it reads")
+    for reader in readers():
+        table.add_row(reader.name, " ".join(f".{e}" for e in reader.extensions), reader.description)
+    Console().print(table)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of one line of heard's native JSONL."""
+    typer.echo(json.dumps(conversation_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()

@@ -40,7 +40,9 @@ def format_names() -> list[str]:
     return ["auto", *(reader.name for reader in readers())]
 
 
-Paths = Annotated[list[Path], typer.Argument(help="Files or folders to read.", show_default=False)]
+Paths = Annotated[
+    list[Path], typer.Argument(help="Files or folders to read.", show_default=False, metavar="PATH")
+]
 FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Input format, or auto to detect it (see `heard formats`)."),

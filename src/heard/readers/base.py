@@ -150,6 +150,8 @@ class Source:
                 )
             except RecursionError:
                 self._document_error = ReadError("JSON nested too deeply", source=self.name)
+            except ValueError as error:  # e.g. an integer literal too long to convert
+                self._document_error = ReadError(f"not valid JSON: {error}", source=self.name)
             except ReadError as error:
                 self._document_error = error
         if self._document_error is not None:

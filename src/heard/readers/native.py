@@ -35,7 +35,7 @@ class NativeReader(Reader):
         first_line = head.split(b"\n", 1)[0].strip()
         try:
             first = json.loads(first_line) if first_line.startswith(b"{") else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             first = None
         if _is_native(first):
             return 1.0
@@ -69,6 +69,9 @@ class NativeReader(Reader):
                 continue
             except RecursionError:
                 yield ReadIssue(source.name, "JSON nested too deeply", location)
+                continue
+            except ValueError as error:
+                yield ReadIssue(source.name, f"not valid JSON: {error}", location)
                 continue
             yield self._conversation(record, source.name, location)
 

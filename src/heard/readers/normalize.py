@@ -69,7 +69,7 @@ def as_seconds(value: Any) -> float | None:
         return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if not math.isfinite(seconds) or seconds < 0:
         return None
@@ -86,7 +86,10 @@ def as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
         if not math.isfinite(number) or number < 0:
             return None
         if number > 1e11:  # milliseconds
@@ -113,7 +116,7 @@ def as_datetime(value: Any) -> datetime | None:
 def _is_number(text: str) -> bool:
     try:
         float(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         return False
     return True
 

@@ -106,11 +106,12 @@ def assign_roles(
 ) -> tuple[list[Role], dict[str, Any]]:
     """The role of each utterance, and metadata describing how roles were decided.
 
-    Order of precedence: a role the source states; a label the user mapped; inference.
+    Order of precedence: a label the user mapped (explicit beats implicit); a role the source
+    states; inference.
     """
     roles: list[Role | None] = []
     for utterance in utterances:
-        roles.append(utterance.role or _explicit_role(utterance.speaker, options))
+        roles.append(_explicit_role(utterance.speaker, options) or utterance.role)
     unknown_labels: list[str] = []
     for utterance, role in zip(utterances, roles, strict=True):
         label = utterance.speaker or ""
@@ -182,7 +183,9 @@ def to_turns(
             turns[-1] = last.model_copy(
                 update={
                     "text": f"{last.text} {text}",
-                    "end": utterance.end if utterance.end is not None else last.end,
+                    "end": max(
+                        (e for e in (last.end, utterance.end) if e is not None), default=None
+                    ),
                 }
             )
         else:

@@ -15,7 +15,10 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "docs" / "conversation.schem
 def test_defaults_and_numbering() -> None:
     conversation = Conversation(
         id="c1",
-        turns=[Turn(role=Role.CUSTOMER, text="hi", time=datetime(2026, 1, 2, 3, 4, tzinfo=UTC)), Turn(role=Role.AGENT, text="hello")],
+        turns=[
+            Turn(role=Role.CUSTOMER, text="hi", time=datetime(2026, 1, 2, 3, 4, tzinfo=UTC)),
+            Turn(role=Role.AGENT, text="hello"),
+        ],
     )
     assert conversation.channel is Channel.CHAT
     assert [t.id for t in conversation.turns] == ["t1", "t2"]
@@ -39,7 +42,9 @@ def test_invalid_records(record: dict[str, object]) -> None:
 
 
 def test_native_json_uses_exactly_the_documented_field_names() -> None:
-    conversation = Conversation(id="c", agent_id="a", turns=[Turn(role=Role.AGENT, text="x", start=1.5, end=2.0)])
+    conversation = Conversation(
+        id="c", agent_id="a", turns=[Turn(role=Role.AGENT, text="x", start=1.5, end=2.0)]
+    )
     data = json.loads(conversation.to_json())
     assert set(data) == {"id", "channel", "agent_id", "metadata", "turns"}
     assert data["turns"][0] == {"id": "t1", "role": "agent", "text": "x", "start": 1.5, "end": 2.0}

@@ -37,13 +37,21 @@ class Turn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(default="", description="Unique within the conversation; t1, t2, … when omitted.")
+    id: str = Field(
+        default="", description="Unique within the conversation; t1, t2, … when omitted."
+    )
     role: Role
-    speaker: str | None = Field(default=None, description="Name or id of who spoke, as the source had it.")
+    speaker: str | None = Field(
+        default=None, description="Name or id of who spoke, as the source had it."
+    )
     text: str
-    start: float | None = Field(default=None, ge=0, description="Seconds from the start of the call.")
+    start: float | None = Field(
+        default=None, ge=0, description="Seconds from the start of the call."
+    )
     end: float | None = Field(default=None, ge=0, description="Seconds from the start of the call.")
-    time: datetime | None = Field(default=None, description="When the message was sent (chat, email).")
+    time: datetime | None = Field(
+        default=None, description="When the message was sent (chat, email)."
+    )
 
     @field_validator("id", mode="before")
     @classmethod

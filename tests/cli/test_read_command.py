@@ -94,7 +94,9 @@ def test_usage_mistakes(examples_dir: Path, arguments: list[str], message: str) 
 
 
 def test_out_folder_must_exist(examples_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["read", str(examples_dir), "--out", str(tmp_path / "no" / "x.jsonl")])
+    result = runner.invoke(
+        app, ["read", str(examples_dir), "--out", str(tmp_path / "no" / "x.jsonl")]
+    )
     assert result.exit_code == 2
     assert "does not exist" in result.output
 
@@ -114,6 +116,8 @@ def test_a_real_process_prints_no_traceback_for_bad_input(tmp_path: Path) -> Non
 
 
 def test_table_output(examples_dir: Path) -> None:
-    result = runner.invoke(app, ["read", str(examples_dir / "chats.jsonl"), "--to", "table"], env={"COLUMNS": "160"})
+    result = runner.invoke(
+        app, ["read", str(examples_dir / "chats.jsonl"), "--to", "table"], env={"COLUMNS": "160"}
+    )
     assert result.exit_code == 0
     assert "chat-1004" in result.stdout and "agent-tom" in result.stdout

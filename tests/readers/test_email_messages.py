@@ -35,7 +35,9 @@ def _sample(name: str) -> Path:
 
 
 def _mbox(*messages: str) -> Source:
-    parts = [f"From someone@example.com Mon Mar  2 09:00:00 2026\n{m.strip()}\n\n" for m in messages]
+    parts = [
+        f"From someone@example.com Mon Mar  2 09:00:00 2026\n{m.strip()}\n\n" for m in messages
+    ]
     return Source.from_bytes("".join(parts).encode(), "box.mbox")
 
 
@@ -237,7 +239,7 @@ def test_mbox_errors_are_issues_per_message() -> None:
         "From: a@example.org\nSubject: Broken\nMessage-ID: <1@example.org>\n\nhello again",
         "From: b@example.org\nSubject: Empty\nMessage-ID: <2@example.org>\n"
         "Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=",
-        "From: \"unterminated <c@example.org>\nSubject: =?utf-8?q?bad=ZZ?=\nDate: yesterday\n"
+        'From: "unterminated <c@example.org>\nSubject: =?utf-8?q?bad=ZZ?=\nDate: yesterday\n'
         "Message-ID: <3@example.org>\n\nstill read",
     )
     conversations, issues = _read(source)
@@ -297,13 +299,19 @@ def test_a_message_without_a_body_is_an_issue() -> None:
     ("body", "expected"),
     [
         ("Works now.\n\n-----Original Message-----\nFrom: x@example.com\nold", "Works now."),
-        ("Works now.\n\n---------- Forwarded message ---------\nFrom: a\nDate: b\nold", "Works now."),
+        (
+            "Works now.\n\n---------- Forwarded message ---------\nFrom: a\nDate: b\nold",
+            "Works now.",
+        ),
         ("See below.\n\nBegin forwarded message:\n\nFrom: a\nold", "See below."),
         ("Sure.\nSent from my iPhone\n\n> quoted", "Sure."),
         ("Ok.\n\nGet Outlook for Android", "Ok."),
         ("Danke\n\nAm 01.01.2026 um 10:00 schrieb Max <m@example.de>:\n> hallo", "Danke"),
         ("Merci\n\nLe lun. 2 mars 2026 à 10:00, Jean <j@example.fr> a écrit :\n> salut", "Merci"),
-        ("Got it\n\nOn Mon, Mar 2, 2026 at 10:00 AM Ann <\nann@example.org> wrote:\n> hi", "Got it"),
+        (
+            "Got it\n\nOn Mon, Mar 2, 2026 at 10:00 AM Ann <\nann@example.org> wrote:\n> hi",
+            "Got it",
+        ),
         ("Hi\n\nFrom: Ann\nSent: Monday\nTo: Help\nSubject: x\n\nold text", "Hi"),
         ("Yes.\n\n________________________________\nlist footer", "Yes."),
         ("Fixed, thanks!\n\nKind regards,\nAnn Example\nExample Ltd", "Fixed, thanks!"),

@@ -18,17 +18,45 @@ READER_NAMES = [reader.name for reader in readers()]
 # JSON-ish values: the readers most often meet valid JSON of the wrong shape, so fuzz that too.
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(
-            ["id", "turns", "role", "text", "results", "items", "segments", "speaker", "messages",
-             "ticket", "comments", "conversation_parts", "body", "start", "end", "Transcript",
-             "Participants", "utterances", "channels", "alternatives", "words", "conversations",
-             "created_at", "author", "type", "content", "message_type", "speaker_labels"]
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "turns",
+                    "role",
+                    "text",
+                    "results",
+                    "items",
+                    "segments",
+                    "speaker",
+                    "messages",
+                    "ticket",
+                    "comments",
+                    "conversation_parts",
+                    "body",
+                    "start",
+                    "end",
+                    "Transcript",
+                    "Participants",
+                    "utterances",
+                    "channels",
+                    "alternatives",
+                    "words",
+                    "conversations",
+                    "created_at",
+                    "author",
+                    "type",
+                    "content",
+                    "message_type",
+                    "speaker_labels",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
         )
-        | st.text(max_size=8),
-        children,
-        max_size=5,
     ),
     max_leaves=20,
 )

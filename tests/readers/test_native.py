@@ -16,7 +16,8 @@ def _items(data: str, name: str = "x.jsonl") -> list[Conversation | ReadIssue]:
 def test_reads_the_documented_example_and_numbers_missing_turn_ids() -> None:
     line = (
         '{"id":"c1","channel":"chat","agent_id":"a7","turns":[{"id":"t1","role":"customer",'
-        '"text":"My order is late","time":"2026-03-01T10:00:00Z"},{"role":"agent","text":"I\'m sorry..."}]}'
+        '"text":"My order is late","time":"2026-03-01T10:00:00Z"},'
+        '{"role":"agent","text":"I\'m sorry..."}]}'
     )
     [conversation] = _items(line)
     assert isinstance(conversation, Conversation)
@@ -54,7 +55,13 @@ def test_a_json_array_and_a_wrapped_list_are_read() -> None:
 
 
 def test_duplicate_turn_ids_and_reversed_times_are_errors() -> None:
-    dup = {"id": "c", "turns": [{"id": "a", "role": "agent", "text": "x"}, {"id": "a", "role": "customer", "text": "y"}]}
+    dup = {
+        "id": "c",
+        "turns": [
+            {"id": "a", "role": "agent", "text": "x"},
+            {"id": "a", "role": "customer", "text": "y"},
+        ],
+    }
     rev = {"id": "d", "turns": [{"role": "agent", "text": "x", "start": 5, "end": 2}]}
     issues = _items(json.dumps(dup) + "\n" + json.dumps(rev))
     assert all(isinstance(item, ReadIssue) for item in issues)
@@ -62,7 +69,9 @@ def test_duplicate_turn_ids_and_reversed_times_are_errors() -> None:
 
 
 def test_numbers_as_ids_become_text() -> None:
-    [conversation] = _items(json.dumps({"id": 42, "agent_id": 7, "turns": [{"id": 1, "role": "agent", "text": "x"}]}))
+    [conversation] = _items(
+        json.dumps({"id": 42, "agent_id": 7, "turns": [{"id": 1, "role": "agent", "text": "x"}]})
+    )
     assert isinstance(conversation, Conversation)
     assert (conversation.id, conversation.agent_id, conversation.turns[0].id) == ("42", "7", "1")
 
@@ -79,7 +88,9 @@ def test_wrong_shape_document_is_a_read_error() -> None:
 
 
 def test_round_trip_is_lossless(examples_dir: Path) -> None:
-    originals = [item for item in read(examples_dir / "chats.jsonl") if isinstance(item, Conversation)]
+    originals = [
+        item for item in read(examples_dir / "chats.jsonl") if isinstance(item, Conversation)
+    ]
     assert len(originals) == 4
     again = _items("\n".join(c.to_json() for c in originals))
     assert again == originals
@@ -113,4 +124,6 @@ def test_reading_a_large_file_keeps_memory_flat(tmp_path: Path) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert count == 3000
-    assert peak < 2_000_000, f"peak {peak:,} bytes while streaming a {path.stat().st_size:,}-byte file"
+    assert peak < 2_000_000, (
+        f"peak {peak:,} bytes while streaming a {path.stat().st_size:,}-byte file"
+    )

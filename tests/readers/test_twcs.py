@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import sample_files, shared_path
 from heard.conversation import Channel, Conversation, Role
 from heard.readers import ReadError, ReadIssue, ReadOptions, Source, detect, read_source
 from heard.readers.normalize import as_datetime
 from heard.readers.twcs import TwcsReader
-from conftest import sample_files, shared_path
 
 DATA = Path(__file__).parent / "data" / "twcs"
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
@@ -30,7 +30,9 @@ def _read(
     return conversations, issues
 
 
-def _csv(text: str, options: ReadOptions | None = None) -> tuple[list[Conversation], list[ReadIssue]]:
+def _csv(
+    text: str, options: ReadOptions | None = None
+) -> tuple[list[Conversation], list[ReadIssue]]:
     return _read(Source.from_bytes((HEADER + text).encode(), "t.csv"), options)
 
 
@@ -112,7 +114,13 @@ def test_kaggle_samples_rebuild_27_threads_from_93_tweets() -> None:
         assert branched.metadata["reply_to"]["119291"] == "119289"
         # Two company replies to one customer tweet, then the thread goes on under the second.
         second = by_id["twcs-119265"]
-        assert [turn.id for turn in second.turns] == ["119265", "119264", "119266", "119302", "119303"]
+        assert [turn.id for turn in second.turns] == [
+            "119265",
+            "119264",
+            "119266",
+            "119302",
+            "119303",
+        ]
 
         # A second customer joined a thread: the root's author stays the customer.
         joined = by_id["twcs-119250"]
@@ -147,7 +155,12 @@ def test_branching_thread_orphan_reply_and_clock_skew() -> None:
     ]  # fmt: skip
     assert (branch.customer_id, branch.agent_id) == ("900001", "ExampleAir")
     assert branch.metadata["branched"] is True
-    assert branch.metadata["reply_to"] == {"1002": "1001", "1004": "1001", "1003": "1002", "1005": "1003"}
+    assert branch.metadata["reply_to"] == {
+        "1002": "1001",
+        "1004": "1001",
+        "1003": "1002",
+        "1005": "1003",
+    }
     assert branch.turns[3].text == "@ExampleAir DM sent.\nTag ends in 4421."
     assert "arrives on the 18:00 flight & we will" in branch.turns[4].text
     assert branch.started_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

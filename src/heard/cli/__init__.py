@@ -58,7 +58,9 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Active listening, measured and coached, for customer-service teams."""
@@ -71,9 +73,15 @@ class OutputFormat(StrEnum):
 
 def _conversation_table(conversations: list[Conversation]) -> Table:
     table = Table(title="Conversations read", title_justify="left")
-    for column, justify in (("id", "left"), ("channel", "left"), ("agent", "left"),
-                            ("turns", "right"), ("customer/agent", "right"),
-                            ("duration", "right"), ("roles", "left")):
+    for column, justify in (
+        ("id", "left"),
+        ("channel", "left"),
+        ("agent", "left"),
+        ("turns", "right"),
+        ("customer/agent", "right"),
+        ("duration", "right"),
+        ("roles", "left"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for conversation in conversations:
         customer = len(conversation.turns_by(Role.CUSTOMER))
@@ -128,7 +136,9 @@ def read_command(
 
       heard read call.vtt --agent "Dana (Support)"
     """
-    session = InputSession(paths, format, build_options(agent, customer, mapping, channel), quiet=quiet)
+    session = InputSession(
+        paths, format, build_options(agent, customer, mapping, channel), quiet=quiet
+    )
     if to is OutputFormat.TABLE:
         table = _conversation_table(list(session.conversations()))
         with output_stream(out) as stream:

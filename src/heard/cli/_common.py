@@ -45,13 +45,16 @@ Paths = Annotated[
 ]
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", help="Input format, or auto to detect it (see `heard formats`)."),
+    typer.Option(
+        "--format", "-f", help="Input format, or auto to detect it (see `heard formats`)."
+    ),
 ]
 AgentOption = Annotated[
     list[str] | None,
     typer.Option(
         "--agent",
-        help="A speaker label that is the agent (spk_0, SPEAKER_01, ch_0, an author id). Repeatable.",
+        help="A speaker label that is the agent (spk_0, SPEAKER_01, ch_0, an author id). "
+        "Repeatable.",
     ),
 ]
 CustomerOption = Annotated[
@@ -191,8 +194,11 @@ class InputSession:
     def summary(self) -> str:
         total = self.read + self.skipped
         if not self.skipped:
-            return f"{self.read:,} conversation{'s' if self.read != 1 else ''} read from {self.files:,} file{'s' if self.files != 1 else ''}"
-        return f"{self.skipped:,} of {total:,} records skipped: see errors above ({self.read:,} conversations read)"
+            return f"{plural(self.read, 'conversation')} read from {plural(self.files, 'file')}"
+        return (
+            f"{self.skipped:,} of {total:,} records skipped: see errors above "
+            f"({plural(self.read, 'conversation')} read)"
+        )
 
     def exit_code(self) -> int:
         if self.read == 0 and self.skipped:
@@ -207,6 +213,10 @@ class InputSession:
         code = self.exit_code()
         if code:
             raise typer.Exit(code)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def escape(text: str) -> str:

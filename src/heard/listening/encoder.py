@@ -28,9 +28,9 @@ class StaticEncoder:
 
     def __init__(self, directory: Path = MODEL_DIR) -> None:
         config = json.loads((directory / "config.json").read_text())
-        self.table: Vectors = load_file(str(directory / "embeddings.safetensors"))["embeddings"].astype(
-            np.float32
-        )
+        self.table: Vectors = load_file(str(directory / "embeddings.safetensors"))[
+            "embeddings"
+        ].astype(np.float32)
         self.dimensions = int(self.table.shape[1])
         self.normalize = bool(config.get("normalize", True))
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
@@ -51,7 +51,9 @@ class StaticEncoder:
         out = np.zeros((len(ids), self.dimensions), dtype=np.float32)
         lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
         if lengths.sum():
-            flat = np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum()))
+            flat = np.fromiter(
+                (i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum())
+            )
             owners = np.repeat(np.arange(len(ids)), lengths)
             np.add.at(out, owners, self.table[flat])
             nonzero = lengths > 0
@@ -62,7 +64,8 @@ class StaticEncoder:
         return out
 
     def encode_one(self, text: str) -> Vectors:
-        return self.encode([text])[0]
+        vectors: Vectors = self.encode([text])[0]
+        return vectors
 
 
 @lru_cache(maxsize=1)

@@ -25,12 +25,131 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 STOPWORDS = frozenset(
-    """a an the and or but if so of to in on at by for with from about as is are was were be been
-    being am do does did have has had i me my mine you your yours we us our it its this that these
-    those there here he she they them their his her what which who whom when where why how can
-    could would should will shall may might must just really very also too not no yes ok okay oh
-    please thanks thank hi hello hey well um uh like get got let any some all more most than then
-    now up out into over again still even only own same such because while until after before""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "we",
+        "us",
+        "our",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "he",
+        "she",
+        "they",
+        "them",
+        "their",
+        "his",
+        "her",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "just",
+        "really",
+        "very",
+        "also",
+        "too",
+        "not",
+        "no",
+        "yes",
+        "ok",
+        "okay",
+        "oh",
+        "please",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "well",
+        "um",
+        "uh",
+        "like",
+        "get",
+        "got",
+        "let",
+        "any",
+        "some",
+        "all",
+        "more",
+        "most",
+        "than",
+        "then",
+        "now",
+        "up",
+        "out",
+        "into",
+        "over",
+        "again",
+        "still",
+        "even",
+        "only",
+        "own",
+        "same",
+        "such",
+        "because",
+        "while",
+        "until",
+        "after",
+        "before",
+    ]
 )
 
 
@@ -70,7 +189,9 @@ def hashed_terms(tokens: Sequence[str], *, characters: bool = False) -> HashedTe
     if not counts:
         return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    values = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts))
+    values = np.fromiter(
+        (1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts)
+    )
     values /= np.float32(np.linalg.norm(values))
     return HashedTerms(indices, values)
 
@@ -79,7 +200,9 @@ def content_words(tokens: Sequence[str]) -> set[str]:
     return {token for token in tokens if token not in STOPWORDS and len(token) > 1}
 
 
-def overlap_features(reply_tokens: Sequence[str], context_tokens: Sequence[str]) -> tuple[float, float, float]:
+def overlap_features(
+    reply_tokens: Sequence[str], context_tokens: Sequence[str]
+) -> tuple[float, float, float]:
     """(share of the reply's content words found in the context, Jaccard of content words,
     longest run of the reply's words copied verbatim from the context / reply length)."""
     reply = content_words(reply_tokens)
@@ -89,7 +212,11 @@ def overlap_features(reply_tokens: Sequence[str], context_tokens: Sequence[str])
     shared = reply & context
     covered = len(shared) / len(reply)
     jaccard = len(shared) / len(reply | context)
-    return covered, jaccard, longest_copied_run(reply_tokens, context_tokens) / max(len(reply_tokens), 1)
+    return (
+        covered,
+        jaccard,
+        longest_copied_run(reply_tokens, context_tokens) / max(len(reply_tokens), 1),
+    )
 
 
 def longest_copied_run(reply_tokens: Sequence[str], context_tokens: Sequence[str]) -> int:
@@ -111,14 +238,17 @@ def longest_copied_run(reply_tokens: Sequence[str], context_tokens: Sequence[str
     return best
 
 
-_WH = frozenset("what how why when where which who whose tell describe explain".split())
+_WH = frozenset(
+    ["what", "how", "why", "when", "where", "which", "who", "whose", "tell", "describe", "explain"]
+)
 _TIME = re.compile(
     r"\b(?:within|in|by|before|after|until|over the next|no later than)\s+(?:the\s+)?"
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|ten|24|48|next|this|end of)\b"
     r"|\b(?:today|tonight|tomorrow|this (?:morning|afternoon|evening|week)|next (?:week|month|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|\d+\s*(?:-|to|–)\s*\d+\s*(?:working |business )?(?:days|hours|weeks)|"
-    r"\d+\s*(?:minutes|hours|days|weeks|working days|business days)|\d{1,2}(?::\d{2})?\s*(?:am|pm))\b",
+    r"\d+\s*(?:minutes|hours|days|weeks|working days|business days)|"
+    r"\d{1,2}(?::\d{2})?\s*(?:am|pm))\b",
     re.IGNORECASE,
 )
 
@@ -148,8 +278,10 @@ SCALAR_NAMES = (
     "no_context",
 )
 
-_SECOND = frozenset("you your you're you've you'll yours yourself".split())
-_FIRST = frozenset("i i'm i've i'll i'd me my we we'll we've our us".split())
+_SECOND = frozenset(["you", "your", "you're", "you've", "you'll", "yours", "yourself"])
+_FIRST = frozenset(
+    ["i", "i'm", "i've", "i'll", "i'd", "me", "my", "we", "we'll", "we've", "our", "us"]
+)
 
 
 def scalar_features(
@@ -200,12 +332,18 @@ def reply_features(
         rows.append(scalars)
         sparse.append(hashed_terms(tokens))
     dense = np.hstack(
-        [reply_vectors, reply_vectors * context_vectors, np.vstack(rows) if rows else np.zeros((0, len(SCALAR_NAMES)), np.float32)]
+        [
+            reply_vectors,
+            reply_vectors * context_vectors,
+            np.vstack(rows) if rows else np.zeros((0, len(SCALAR_NAMES)), np.float32),
+        ]
     ).astype(np.float32)
     return dense, sparse
 
 
-def text_features(texts: Sequence[str], vectors: FloatArray) -> tuple[FloatArray, list[HashedTerms]]:
+def text_features(
+    texts: Sequence[str], vectors: FloatArray
+) -> tuple[FloatArray, list[HashedTerms]]:
     """Features for a single text (customer emotion): [embedding, a few scalars] + word and
     character n-grams."""
     rows = []
@@ -216,8 +354,13 @@ def text_features(texts: Sequence[str], vectors: FloatArray) -> tuple[FloatArray
         caps = sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
         rows.append(
             np.array(
-                [1.0, math.log1p(len(tokens)) / 4.0, min(text.count("!"), 3) / 3.0,
-                 min(text.count("?"), 3) / 3.0, caps],
+                [
+                    1.0,
+                    math.log1p(len(tokens)) / 4.0,
+                    min(text.count("!"), 3) / 3.0,
+                    min(text.count("?"), 3) / 3.0,
+                    caps,
+                ],
                 dtype=np.float32,
             )
         )

@@ -27,7 +27,7 @@ class LinearModel:
     info: dict[str, Any]
 
     def logits(self, dense: FloatArray, sparse: Sequence[HashedTerms]) -> FloatArray:
-        out = dense @ self.dense_weights + self.bias
+        out: FloatArray = dense @ self.dense_weights + self.bias
         for row, terms in enumerate(sparse):
             if terms.indices.size:
                 out[row] += terms.values @ self.hashed_weights[terms.indices]
@@ -35,10 +35,13 @@ class LinearModel:
 
     def probabilities(self, dense: FloatArray, sparse: Sequence[HashedTerms]) -> FloatArray:
         logits = self.logits(dense, sparse)
+        probabilities: FloatArray
         if self.kind == "softmax":
             shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-            return (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+            probabilities = (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)
+        else:
+            probabilities = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        return probabilities
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -47,7 +50,9 @@ class LinearModel:
             hashed_weights=self.hashed_weights.astype(np.float16),
             bias=self.bias.astype(np.float32),
             thresholds=self.thresholds.astype(np.float32),
-            meta=np.array(json.dumps({"labels": list(self.labels), "kind": self.kind, "info": self.info})),
+            meta=np.array(
+                json.dumps({"labels": list(self.labels), "kind": self.kind, "info": self.info})
+            ),
         )
 
     @classmethod

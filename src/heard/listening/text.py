@@ -13,7 +13,9 @@ from dataclasses import dataclass
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s\"')\]]|$))+(?:[.!?]+[\"')\]]*|\n|$)")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]+(?:['’][A-Za-z]+)?")
 # Abbreviations whose period does not end a sentence.
-_NO_BREAK = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|No|vs|etc|e\.g|i\.e|approx|Ltd|Inc|a\.m|p\.m)\.$", re.I)
+_NO_BREAK = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|No|vs|etc|e\.g|i\.e|approx|Ltd|Inc|a\.m|p\.m)\.$", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,22 +15,22 @@ from pathlib import Path
 
 from heard.conversation import Conversation
 from heard.readers import (  # noqa: F401  (imported to register them; order sets detection ties)
-    native,
     aws_transcribe,
-    contact_lens,
-    deepgram,
-    whisperx,
     chatwoot,
-    zendesk,
+    contact_lens,
+    csv_messages,
+    deepgram,
+    email_messages,
     freshdesk,
     intercom,
-    twcs,
-    csv_messages,
+    native,
     subtitles,
-    email_messages,
     transcript,
+    twcs,
+    whisperx,
+    zendesk,
 )
-from heard.readers.base import ReadError, ReadIssue, ReadOptions, Reader, Source
+from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
 from heard.readers.registry import detect, get_reader, known_extensions, readers
 
 __all__ = [

@@ -135,7 +135,12 @@ class Source:
             for number, raw in enumerate(stream, start=1):
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
-                yield number, decode_text(raw, self.name, location=f"line {number}")
+                try:
+                    yield number, decode_text(raw, self.name, location=f"line {number}")
+                except ReadError:
+                    # One binary line must not end a streamed file: the line's own reader
+                    # reports it as a bad record when it cannot make sense of the text.
+                    yield number, raw.decode("cp1252", errors="replace")
 
     def json_document(self) -> Any:
         """The source parsed as one JSON document, cached; ReadError when it is not JSON."""

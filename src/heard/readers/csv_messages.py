@@ -124,6 +124,7 @@ _CHANNELS = {
 _TWITTER_COLUMNS = {"tweet_id", "response_tweet_id", "in_response_to_tweet_id"}
 _DELIMITERS = (",", "\t", ";", "|")
 _CLOCK = re.compile(r"^(?:(\d{1,5}):)?(\d{1,4}):(\d{1,2})(?:[.,](\d{1,9}))?$")
+_DECIMAL_COMMA = re.compile(r"^\d{1,12},\d{1,9}$")
 # A numeric "time" below this (Unix seconds for 2001-09-09) is an offset into a call.
 _EPOCH_FLOOR = 1e9
 
@@ -193,6 +194,8 @@ def _clock_seconds(text: str) -> float | None:
 
 
 def _seconds(text: str, milliseconds: bool) -> float | None:
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")  # '12,5' from a European spreadsheet
     number = as_seconds(text)
     if number is not None:
         return number / 1000.0 if milliseconds else number
@@ -496,15 +499,15 @@ class CsvReader(Reader):
         def has(field_name: str) -> bool:
             return any(alias in names for alias in FIELDS[field_name])
 
-        if not has("text"):
-            return 0.0
-        if has("conversation_id") and (has("role") or has("speaker")):
+        if has("text") and has("conversation_id") and (has("role") or has("speaker")):
             return 0.9
-        if has("conversation_id") or has("role"):
+        if has("text") and (has("conversation_id") or has("role")):
             return 0.8
-        if has("speaker"):
+        if has("text") and has("speaker"):
             return 0.6
-        return 0.0
+        # Any other table with a .csv/.tsv name is still ours to read: its columns may be named
+        # with --map, which detection cannot see, and if not, read() says which are missing.
+        return 0.3 if source.suffix in self.extensions else 0.0
 
     def read(self, source: Source, options: ReadOptions) -> Iterator[Conversation | ReadIssue]:
         table = _Table(source)

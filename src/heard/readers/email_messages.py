@@ -38,6 +38,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+
 from heard.conversation import Channel, Conversation, Role, Turn
 from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source, decode_text
 from heard.readers.normalize import as_datetime, build_conversation, clean_text, html_to_text
@@ -49,6 +51,8 @@ __all__ = ["EmailReader", "MboxReader", "reply_text"]
 # so that no pattern ever runs over megabytes.
 _MAX_BODY_CHARS = 200_000
 _MAX_MESSAGE_BYTES = 64 * 2**20
+_MAX_HTML_DEPTH = 200
+_MAX_HTML_SIBLINGS = 2000
 
 _KNOWN_HEADERS = frozenset(
     {
@@ -252,12 +256,9 @@ def _drop_signature(lines: list[str]) -> list[str]:
             break
     content = [index for index, line in enumerate(lines) if line.strip()]
     # A closing block: a sign-off or a "-Name" line followed by a few short lines at the end.
-    for position, index in enumerate(content):
-        if index == content[0]:
-            continue
+    for position in range(max(1, len(content) - _SIGNATURE_TAIL_LINES - 1), len(content)):
+        index = content[position]
         tail = content[position + 1 :]
-        if len(tail) > _SIGNATURE_TAIL_LINES:
-            continue
         if any(len(lines[other].strip()) > _SIGNATURE_LINE_CHARS for other in tail):
             continue
         line = lines[index]
@@ -290,26 +291,41 @@ def html_reply_text(markup: str) -> str:
     """The new text of an HTML e-mail body (quote blocks and signature elements dropped)."""
     if len(markup) > 4 * _MAX_BODY_CHARS:
         markup = markup[: 4 * _MAX_BODY_CHARS]
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "html.parser")
-    quote_classes = {"gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote"}
-    # Elements inside one already taken out are handled too, harmlessly: extract() detaches
-    # without destroying (decompose() would, and checking for that is slow on deep trees).
-    for element in list(soup.find_all(True)):
-        raw_classes = element.get("class")
-        if isinstance(raw_classes, list):
-            classes = {str(name) for name in raw_classes}
-        else:
-            classes = set(str(raw_classes or "").split())
-        names = " ".join([*classes, str(element.get("id") or "")]).lower()
-        if element.name == "blockquote" or quote_classes & classes:
-            element.replace_with(soup.new_string("\n>\n"))
-        elif "signature" in names:
-            element.extract()
-    return reply_text(html_to_text(str(soup)))
+    if _strip_quotes(soup):
+        return reply_text(html_to_text(str(soup)))
+    # html_to_text slows down sharply on pathologically deep or wide markup: plain text will do.
+    return reply_text(soup.get_text("\n"))
+
+
+_QUOTE_CLASSES = frozenset({"gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote"})
+
+
+def _strip_quotes(soup: BeautifulSoup) -> bool:
+    """Replace quote blocks by a '>' line and drop signature elements, top down; False (and
+    stop) when the markup is too deep or too wide to convert quickly."""
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        children = [child for child in node.children if isinstance(child, Tag)]
+        if depth > _MAX_HTML_DEPTH or len(children) > _MAX_HTML_SIBLINGS:
+            return False
+        for child in children:
+            raw_classes = child.get("class")
+            if isinstance(raw_classes, list):
+                classes = {str(name) for name in raw_classes}
+            else:
+                classes = set(str(raw_classes or "").split())
+            names = " ".join([*classes, str(child.get("id") or "")]).lower()
+            if child.name == "blockquote" or _QUOTE_CLASSES & classes:
+                child.replace_with(soup.new_string("\n>\n"))
+            elif "signature" in names:
+                child.extract()
+            else:
+                stack.append((child, depth + 1))
+    return True
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -779,4 +795,3 @@ class MboxReader(Reader):
         stem = _stem(source)
         for number, thread in enumerate(_group(mails), start=1):
             yield _conversation(source, thread, options, f"{stem}-{number}", seen)
-

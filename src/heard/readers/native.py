@@ -93,5 +93,9 @@ class NativeReader(Reader):
             return ReadIssue(name, "expected a JSON object (a conversation)", location)
         where = location
         if record.get("id") is not None:
-            where = f"{location}, conversation {record['id']}" if location else f"conversation {record['id']}"
+            where = (
+                f"{location}, conversation {record['id']}"
+                if location
+                else f"conversation {record['id']}"
+            )
         return build_conversation(name, where, lambda: Conversation.model_validate(record))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,9 +14,11 @@ from pydantic import ValidationError
 from heard.conversation import Conversation
 from heard.readers.base import ReadIssue
 
-_WHITESPACE = re.compile(r"[ \t\r\f\v]+")
+_WHITESPACE = re.compile(r"[ \t\r\f\v\xa0\u2007\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
-_HTML_HINT = re.compile(r"<\s*(?:p|br|div|span|a|b|i|strong|em|ul|ol|li|table|html|body|img)\b[^>]*>", re.I)
+_HTML_HINT = re.compile(
+    r"<\s*(?:p|br|div|span|a|b|i|strong|em|ul|ol|li|table|html|body|img)\b[^>]*>", re.I
+)
 
 
 def clean_text(text: str) -> str:
@@ -29,20 +31,77 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text))
 
 
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+        "dd",
+        "dt",
+    ]
+)
+_HIDDEN_TAGS = frozenset(("script", "style", "head", "title"))
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the visible text of HTML in one linear pass (no tree: help-desk bodies can be
+    pathologically wide or deep, and a tree makes those slow)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag in ("br", "hr") or (
+            tag in _BLOCK_TAGS and self.parts and not self.parts[-1].endswith("\n")
+        ):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
 def html_to_text(html: str) -> str:
     """The readable text of an HTML message body (help desks store replies as HTML)."""
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup(["script", "style", "head"]):
-        hidden.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"]):
-        block.insert_after("\n")
-    return clean_text(soup.get_text())
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(html)
+        extractor.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some malformed markup
+        pass
+    return clean_text("".join(extractor.parts))
 
 
 def body_text(value: Any) -> str:

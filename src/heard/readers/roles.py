@@ -44,17 +44,52 @@ _OPENING_UTTERANCES = 3
 
 _ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(
-        ("agent", "rep", "representative", "operator", "support", "staff", "advisor", "adviser",
-         "associate", "csr", "admin", "assistant", "helper", "employee", "service",
-         "outgoing", "outbound"),
+        (
+            "agent",
+            "rep",
+            "representative",
+            "operator",
+            "support",
+            "staff",
+            "advisor",
+            "adviser",
+            "associate",
+            "csr",
+            "admin",
+            "assistant",
+            "helper",
+            "employee",
+            "service",
+            "outgoing",
+            "outbound",
+        ),
         Role.AGENT,
     ),
     **dict.fromkeys(
-        ("customer", "client", "caller", "contact", "visitor", "end-user", "enduser", "end_user",
-         "requester", "user", "guest", "member", "consumer", "incoming", "inbound", "lead", "prospect"),
+        (
+            "customer",
+            "client",
+            "caller",
+            "contact",
+            "visitor",
+            "end-user",
+            "enduser",
+            "end_user",
+            "requester",
+            "user",
+            "guest",
+            "member",
+            "consumer",
+            "incoming",
+            "inbound",
+            "lead",
+            "prospect",
+        ),
         Role.CUSTOMER,
     ),
-    **dict.fromkeys(("bot", "chatbot", "virtual agent", "virtual_agent", "ai", "automation"), Role.BOT),
+    **dict.fromkeys(
+        ("bot", "chatbot", "virtual agent", "virtual_agent", "ai", "automation"), Role.BOT
+    ),
     **dict.fromkeys(("system", "activity", "note", "event", "template"), Role.SYSTEM),
 }
 
@@ -136,11 +171,14 @@ def assign_roles(
         if scores[best] > 0:
             reason = f"speaker {best or '(unlabelled)'!r} greeted or offered help"
         else:
-            reason = f"no greeting found; the first speaker {best or '(unlabelled)'!r} was taken as the agent"
-        if len(unknown_labels) == 1 and not any(role is Role.CUSTOMER for role in roles):
-            if scores[best] <= 0:
-                agent_label = None
-                reason = "a single unlabelled speaker with no greeting was taken to be the customer"
+            reason = (
+                f"no greeting found; the first speaker {best or '(unlabelled)'!r} "
+                "was taken as the agent"
+            )
+        lone_speaker = len(unknown_labels) == 1 and not any(r is Role.CUSTOMER for r in roles)
+        if lone_speaker and scores[best] <= 0:
+            agent_label = None
+            reason = "a single unlabelled speaker with no greeting was taken to be the customer"
     resolved: list[Role] = []
     for utterance, role in zip(utterances, roles, strict=True):
         if role is None:

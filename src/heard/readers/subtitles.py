@@ -62,6 +62,7 @@ _ROLE_FIRST_WORDS = {
     "caller": Role.CUSTOMER,
     "bot": Role.BOT,
 }
+_MOJIBAKE = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf]{1,3}")
 _HEADER_FIELD = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 
 
@@ -212,7 +213,20 @@ def _parse_cues(text: str, name: str, *, webvtt: bool) -> _Parsed:
 
 def _strip_markup(text: str) -> str:
     text = html.unescape(_TAG.sub("", text))
+    text = _MOJIBAKE.sub(_repair, text)
     return text.replace("\xa0", " ").replace("\u200e", "").replace("\u200f", "")
+
+
+def _repair(found: re.Match[str]) -> str:
+    """UTF-8 that was once decoded as Latin-1 ('â\x80\x94' for '—'), when it contains a C1
+    control character, which real text never does: a safe repair."""
+    text = found.group()
+    if not any("\x80" <= char <= "\x9f" for char in text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _split_segments(cue: _Cue) -> None:
@@ -272,8 +286,7 @@ def _settle_plain_labels(cues: list[_Cue]) -> None:
         return
     cues_with_text = [cue for cue in cues if any(segment.text for segment in cue.segments)]
     every_cue_labelled = all(
-        cue.segments and cue.segments[0].kind in ("plain", "bracket", "voice")
-        for cue in cues_with_text
+        cue.segments and cue.segments[0].kind == "plain" for cue in cues_with_text
     )
     for cue in cues:
         kept: list[_Segment] = []

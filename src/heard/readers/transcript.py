@@ -65,10 +65,9 @@ _LABELLED = re.compile(r"^(?P<label>[^\s:：][^:：]{0,59}?)\s*[:：](?:\s+(?P<t
 _TRAILING_STAMP = re.compile(rf"\s*[\[(]\s*{_RANGE}\s*[\])]$")
 _LABEL_CHARS = re.compile(r"^[\w\[(][\w .'’&()\[\]#@+/-]*$")
 _OTTER = re.compile(rf"^(?P<label>[^\s:：][^:：\t]{{0,47}}?)(?:\t|\s{{2,}})(?P<stamp>{_HMS})$")
-_SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,})\s*(?:(?P<title>[^-=\s].*?)\s*(?:-{3,}|={3,})?)?\s*$")
 _TITLE_ID = re.compile(
     r"^(?:(?:conversation|call|chat|ticket|session|case|transcript|contact)\b\s*)?"
-    r"(?:id\b\s*)?[:#]?\s*(?P<id>.+)$",
+    r"(?:id\b\s*)?[:#]?\s*#?(?P<id>[^\s#:]*\d[^\s]*)$",
     re.IGNORECASE,
 )
 _EVENT = re.compile(
@@ -164,9 +163,15 @@ def _parse_line(number: int, raw: str) -> _Line:
     text = raw.strip().lstrip("\ufeff")
     if not text:
         return _Line(number, "blank")
-    separator = _SEPARATOR.match(text)
-    if separator:
-        return _Line(number, "separator", title=(separator.group("title") or "").strip() or None)
+    if text.startswith(("---", "===")):
+        title = text.strip("-=").strip()
+        if not title:
+            return _Line(number, "separator")
+        found = _TITLE_ID.match(title)
+        if found:
+            return _Line(number, "separator", title=found.group("id"))
+        # '--- Chat ended ---': an event between runs of dashes, not a new conversation
+        return _Line(number, "event", title)
     stamps, rest, bracketed = _split_stamp(text)
     otter = _OTTER.match(rest) if stamps == (None, None) else None
     if otter and _valid_label(otter.group("label").strip()):
@@ -313,14 +318,10 @@ class _Builder:
                 self.turns[-1].parts.append("")
 
     def conversation_id(self) -> str:
-        title = self.block.title
         if self.details.get("id"):
             return self.details["id"]
-        if title:
-            found = _TITLE_ID.match(title)
-            if found and found.group("id").strip(" #:"):
-                return found.group("id").strip(" #:")
-            return title
+        if self.block.title:
+            return self.block.title
         stem = Path(self.source.name).stem or self.source.name
         return stem if self.index == 1 else f"{stem}#{self.index}"
 

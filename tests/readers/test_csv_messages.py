@@ -261,6 +261,18 @@ def test_rows_out_of_time_order_are_sorted() -> None:
     assert conversations[0].metadata["sorted_by"] == "time"
 
 
+def test_separate_date_and_time_columns_make_one_timestamp() -> None:
+    conversations, issues = _text(
+        "Date,Time,Sender,Message\n01/03/2026,10:32,Agent,Hello\n2026-03-01,10:33:05,Customer,Hi\n"
+    )
+    assert issues == []
+    assert [turn.time for turn in conversations[0].turns] == [
+        datetime(2026, 3, 1, 10, 32, tzinfo=UTC),
+        datetime(2026, 3, 1, 10, 33, 5, tzinfo=UTC),
+    ]
+    assert conversations[0].channel is Channel.CHAT
+
+
 def test_small_numeric_times_are_call_offsets() -> None:
     conversations, _ = _text("role,text,time\nagent,Hello,0.5\ncustomer,Hi,3\n")
     turns = conversations[0].turns

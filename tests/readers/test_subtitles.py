@@ -258,6 +258,16 @@ def test_stray_colon_in_a_caption_stays_text() -> None:
     ]
 
 
+def test_note_prefix_in_a_caption_stays_text() -> None:
+    conversations, _ = _vtt(
+        "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ann>Bring your card.\n\n"
+        "00:02.000 --> 00:03.000\nNote: an ID works too\n"
+    )
+    assert [turn.text for turn in conversations[0].turns] == [
+        "Bring your card. Note: an ID works too"
+    ]
+
+
 def test_plain_name_prefixes_count_when_every_cue_has_one() -> None:
     # Zoom's transcript .vtt: numbered cues, "Name: text", hh:mm:ss.mmm
     conversations, _ = _vtt(

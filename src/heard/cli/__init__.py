@@ -82,7 +82,7 @@ def _conversation_table(conversations: list[Conversation]) -> Table:
         ("duration", "right"),
         ("roles", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for conversation in conversations:
         customer = len(conversation.turns_by(Role.CUSTOMER))
         agent = len(conversation.turns_by(Role.AGENT))
@@ -99,9 +99,9 @@ def _conversation_table(conversations: list[Conversation]) -> Table:
 
 
 def _duration(conversation: Conversation) -> str:
-    ends = [turn.end for turn in conversation.turns if turn.end is not None]
-    if ends:
-        seconds = max(ends)
+    marks = [t for turn in conversation.turns for t in (turn.start, turn.end) if t is not None]
+    if marks:
+        seconds = max(marks)
     else:
         times = [turn.time for turn in conversation.turns if turn.time is not None]
         if len(times) < 2:
@@ -109,6 +109,9 @@ def _duration(conversation: Conversation) -> str:
         seconds = (max(times) - min(times)).total_seconds()
     minutes, rest = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h"
     return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 

@@ -15,9 +15,12 @@ The first row names the columns. heard's fields and the column names recognised 
 * ``speaker``: sender, author, from, name, user, speaker_id, sender_id, author_id… When a row has
   no role, its speaker label decides (``--agent``/``--customer``, else inference).
 * ``turn_id``: message_id, msg_id, utterance_id. ``time``: timestamp, created_at, sent_at,
-  date… (ISO 8601 or epoch; small numbers and ``hh:mm:ss`` are offsets and go to ``start``).
-  ``start``/``end``: start_time, begin, offset / end_time, stop (seconds, ``hh:mm:ss``, or
-  milliseconds when the column name ends in ``_ms``).
+  date… (ISO 8601, epoch seconds or milliseconds, ``31/12/2026 10:00``; separate ``date`` and
+  ``time`` columns are joined; numbers below 10⁹ and ``hh:mm:ss`` are offsets into a call and go
+  to ``start``). ``start``/``end``: start_time, begin, offset / end_time, stop (seconds,
+  ``12,5``, ``hh:mm:ss``, or milliseconds when the column name ends in ``_ms``). Rows are kept
+  in file order unless every row has a time (or a start) and they are out of order: then they
+  are sorted (``metadata["sorted_by"]``). With start times the channel is ``voice``.
 * ``channel``, ``agent_id`` (agent, assignee), ``team_id`` (team, group, queue), ``customer_id``
   (customer, requester, contact_id), ``language`` (lang, locale): the first value in a
   conversation's rows is the conversation's.
@@ -127,6 +130,11 @@ _CLOCK = re.compile(r"^(?:(\d{1,5}):)?(\d{1,4}):(\d{1,2})(?:[.,](\d{1,9}))?$")
 _DECIMAL_COMMA = re.compile(r"^\d{1,12},\d{1,9}$")
 # A numeric "time" below this (Unix seconds for 2001-09-09) is an offset into a call.
 _EPOCH_FLOOR = 1e9
+_SEP_LINE = re.compile(r'"?sep=(.?)"?[,;\t|]*', re.IGNORECASE)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
+_BOM = b"\xef\xbb\xbf"
+_MAX_EXTRA_COLUMNS = 50
+_MAX_EXTRA_VALUE = 500
 
 
 def normalise_column(name: str) -> str:
@@ -228,13 +236,6 @@ class _Group:
     extras: dict[str, str] = field(default_factory=dict)
     varying: set[str] = field(default_factory=set)
     source_channel: str | None = None
-
-
-_SEP_LINE = re.compile(r'"?sep=(.?)"?[,;\t|]*', re.IGNORECASE)
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
-_BOM = b"\xef\xbb\xbf"
-_MAX_EXTRA_COLUMNS = 50
-_MAX_EXTRA_VALUE = 500
 
 
 def _split_lines(text: str) -> Iterator[str]:
@@ -348,6 +349,13 @@ class _Rows:
         self.columns = columns
         self.normalised = {index: normalise_column(name) for index, name in enumerate(header)}
         used = set(columns.values())
+        # Separate "date" and "time" columns (as spreadsheets often have) make one timestamp.
+        self.date_index: int | None = None
+        if self.normalised.get(columns.get("time", -1)) == "time":
+            dates = [i for i, name in self.normalised.items() if name == "date" and i not in used]
+            if dates:
+                self.date_index = dates[0]
+                used.add(dates[0])
         self.extra_columns = [
             index for index in range(len(header)) if index not in used and header[index].strip()
         ][:_MAX_EXTRA_COLUMNS]
@@ -403,6 +411,10 @@ class _Rows:
                 problem(f"end {raw_end[:40]!r} is not a number of seconds; kept without it")
         when: datetime | None = None
         raw_time = self.get(row, "time")
+        if self.date_index is not None and self.date_index < len(row.cells):
+            date = row.cells[self.date_index].strip()
+            if date:
+                raw_time = f"{date} {raw_time}" if raw_time else date
         if raw_time is not None:
             number = as_seconds(raw_time)
             offset = number if number is not None and number < _EPOCH_FLOOR else None

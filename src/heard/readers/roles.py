@@ -26,6 +26,8 @@ _AGENT_CUES = re.compile(
     r"my name is \w+(?:,)? (?:and )?(?:i|how)|speaking,? how|customer (?:service|support|care)|"
     r"(?:can|could|may) i (?:have|get|take) your|let me (?:check|look|see|pull)|"
     r"i(?:'ll| will) (?:check|look into|escalate|transfer)|is there anything else|"
+    r"am i (?:speaking|talking) (?:to|with)|may i speak (?:to|with)|i(?:'m| am) calling (?:you )?"
+    r"(?:from|on behalf of|regarding your|about your)|est-ce que je parle à|je vous appelle|"
     r"comment (?:puis-je|pourrais-je|je peux) vous aider|je vous écoute|service client|"
     r"en quoi puis-je|¿?en qué (?:puedo|le puedo) ayudar|atención al cliente|"
     r"wie kann ich (?:ihnen )?helfen|kundenservice)",

@@ -15,7 +15,10 @@ and then role inference. Consecutive cues by one speaker become one turn.
 
 Tolerated: Microsoft Teams' ``0:0:5.320`` timestamps, ``mm:ss.ttt``, ``,`` or ``.`` millis in
 either format, cue settings, missing cue numbers or blank lines, ``NOTE``/``STYLE``/``REGION``
-blocks, formatting tags (``<i>``, ``<c.x>``, ``<00:00:01.000>``, ``{\\an8}``) and HTML entities.
+blocks, formatting tags (``<i>``, ``<c.x>``, ``<00:00:01.000>``, ``{\\an8}``), HTML entities, and
+UTF-8 text once mis-decoded as Latin-1 (``â\\x80\\x94`` for ``—``). The WebVTT header's title goes
+to ``metadata["title"]`` and its ``Language:`` line to ``language``. A cue with unreadable
+timing, or ending before it starts, is reported by line (the latter is kept without its end).
 """
 
 from __future__ import annotations
@@ -273,8 +276,13 @@ def _split_segments(cue: _Cue) -> None:
 
 
 def _labelish(label: str) -> bool:
+    """A label that is surely a speaker: 'Speaker 2', 'spk_0', 'Agent', 'Caller'. (Not 'Note',
+    which role_from_label calls a system label but captions use as ordinary words.)"""
     label = label.strip()
-    return bool(_SPEAKERISH.match(label)) or speaker_role(label)[1] is not None
+    return bool(_SPEAKERISH.match(label)) or speaker_role(label)[1] in _PEOPLE
+
+
+_PEOPLE = (Role.AGENT, Role.CUSTOMER, Role.BOT)
 
 
 def _settle_plain_labels(cues: list[_Cue]) -> None:

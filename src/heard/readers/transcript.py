@@ -61,8 +61,13 @@ _BARE_STAMP = re.compile(rf"^\s*{_RANGE}(?=\s){_AFTER_STAMP}")
 _CLOCK_PARTS = re.compile(
     r"^(\d{1,5}):(\d{1,2})(?::(\d{1,2}))?(?:[.,](\d{1,6}))?(?:\s?([AaPp])\.?[Mm]\.?)?$"
 )
-_LABELLED = re.compile(r"^(?P<label>[^\s:：][^:：]{0,59}?)\s*[:：](?:\s+(?P<text>.*))?$")
-_TRAILING_STAMP = re.compile(rf"\s*[\[(]\s*{_RANGE}\s*[\])]$")
+# 'Name: text' (a space after an ASCII colon, so 'https://…' and '10:30' are no labels) or
+# 'Name：text' (a full-width colon, as CJK text writes it).
+_COLON = r"\s*(?::(?:\s+(?P<text>.*))?|：\s*(?P<wide>.*))$"
+_LABELLED = re.compile(rf"^(?P<label>[^\s:：][^:：]{{0,59}}?){_COLON}")
+_LABEL_THEN_STAMP = re.compile(
+    rf"^(?P<label>[^\s:：\[(][^:：\[(]{{0,47}}?)\s*[\[(]\s*{_RANGE}\s*[\])]{_COLON}"
+)
 _LABEL_CHARS = re.compile(r"^[\w\[(][\w .'’&()\[\]#@+/-]*$")
 _OTTER = re.compile(rf"^(?P<label>[^\s:：][^:：\t]{{0,47}}?)(?:\t|\s{{2,}})(?P<stamp>{_HMS})$")
 _TITLE_ID = re.compile(
@@ -176,15 +181,17 @@ def _parse_line(number: int, raw: str) -> _Line:
     otter = _OTTER.match(rest) if stamps == (None, None) else None
     if otter and _valid_label(otter.group("label").strip()):
         return _Line(number, "turn", "", otter.group("label").strip(), (otter.group("stamp"), None))
-    labelled = _LABELLED.match(rest)
+    labelled = _LABEL_THEN_STAMP.match(rest) if stamps == (None, None) else None
+    if labelled:
+        stamps = (labelled.group(2), labelled.group(3))  # 'Speaker 1 (00:01:05): …'
+    else:
+        labelled = _LABELLED.match(rest)
     if labelled:
         label = labelled.group("label").strip()
-        trailing = _TRAILING_STAMP.search(label)
-        if trailing and stamps == (None, None):
-            stamps = (trailing.group(1), trailing.group(2))
-            label = label[: trailing.start()].strip()
-        if label and _valid_label(label):
-            return _Line(number, "turn", labelled.group("text") or "", label, stamps)
+        if _valid_label(label):
+            said = labelled.group("text") or labelled.group("wide") or ""
+            return _Line(number, "turn", said, label, stamps)
+        stamps = _split_stamp(text)[0]
     if bracketed and rest.strip():
         return _Line(number, "event", rest.strip(), starts=stamps)
     return _Line(number, "text", text)
@@ -198,6 +205,8 @@ def _speaker_of(label: str) -> tuple[str, Role | None]:
 
 def _roleish(label: str) -> bool:
     speaker, role = _speaker_of(label)
+    if speaker.lower() in ("note", "notes"):
+        return False  # a 'Note: …' line in a message, more likely than a note-taker speaking
     return role is not None or bool(_SPEAKERISH.match(speaker))
 
 

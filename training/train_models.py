@@ -1,0 +1,150 @@
+"""Train the models heard ships (src/heard/models/*.npz) from permissively licensed data.
+
+    .venv/bin/pip install -e '.[train]'
+    .venv/bin/python training/train_models.py [agent] [emotion]
+
+Data (see docs/models.md for licences and scores):
+- training/data/agent_turns_*.jsonl: agent replies labelled by heard's authors (Apache-2.0).
+- training/data/customer_emotions.jsonl: customer messages labelled by heard's authors.
+- ../shared/data/goemotions/train.tsv: GoEmotions (Apache-2.0), mapped to heard's emotions.
+ESConv (CC BY-NC) is never read here: it is for evaluation only (benchmarks/accuracy.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score
+from sklearn.model_selection import KFold
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from heard.listening.features import HASH_SIZE  # noqa: E402
+from heard.listening.labels import MODEL_LABELS, Emotion  # noqa: E402
+from heard.listening.linear import LinearModel  # noqa: E402
+from training.common import DATA, read_jsonl, reply_matrix, text_matrix  # noqa: E402
+from training.goemotions import read_goemotions  # noqa: E402
+
+MODELS = ROOT / "src" / "heard" / "models"
+GOEMOTIONS = Path(ROOT.parent / "shared" / "data" / "goemotions")
+AGENT_C = 1.0
+EMOTION_C = 2.0
+OWN_EXAMPLE_WEIGHT = 3.0
+
+
+def split_weights(coef: np.ndarray, n_dense: int) -> tuple[np.ndarray, np.ndarray]:
+    dense = coef[:, :n_dense].T.astype(np.float32)
+    hashed = coef[:, n_dense:].T.astype(np.float32)
+    assert hashed.shape[0] == HASH_SIZE
+    return dense, hashed
+
+
+def agent_rows() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for path in sorted(DATA.glob("agent_turns_*.jsonl")):
+        rows.extend(read_jsonl(path))
+    return rows
+
+
+def best_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
+    candidates = np.linspace(0.2, 0.9, 29)
+    f1s = [f1_score(truth, scores >= t, zero_division=0) for t in candidates]
+    return float(candidates[int(np.argmax(f1s))])
+
+
+def train_agent() -> None:
+    rows = agent_rows()
+    labels = [label.value for label in MODEL_LABELS]
+    replies = [str(r["reply"]) for r in rows]
+    contexts = [" ".join(list(r["context"])[-2:]) for r in rows]  # type: ignore[call-overload]
+    X = reply_matrix(replies, contexts)
+    Y = np.array([[label in r["labels"] for label in labels] for r in rows])  # type: ignore[operator]
+    n_dense = X.shape[1] - HASH_SIZE
+    # Thresholds from 5-fold cross-validation on our own data: never from the evaluation set.
+    oof = np.zeros(Y.shape)
+    for train, test in KFold(5, shuffle=True, random_state=13).split(X):
+        for j in range(len(labels)):
+            model = LogisticRegression(C=AGENT_C, max_iter=3000, class_weight="balanced")
+            model.fit(X[train], Y[train, j])
+            oof[test, j] = model.predict_proba(X[test])[:, 1]
+    thresholds = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(len(labels))])
+    cv_f1 = {
+        label: round(float(f1_score(Y[:, j], oof[:, j] >= thresholds[j], zero_division=0)), 3)
+        for j, label in enumerate(labels)
+    }
+    coefs, biases = [], []
+    for j in range(len(labels)):
+        model = LogisticRegression(C=AGENT_C, max_iter=3000, class_weight="balanced").fit(X, Y[:, j])
+        coefs.append(model.coef_[0])
+        biases.append(model.intercept_[0])
+    dense, hashed = split_weights(np.vstack(coefs), n_dense)
+    LinearModel(
+        labels=tuple(labels),
+        kind="ovr",
+        dense_weights=dense,
+        hashed_weights=hashed,
+        bias=np.array(biases, dtype=np.float32),
+        thresholds=thresholds.astype(np.float32),
+        info={"examples": len(rows), "cv_f1": cv_f1, "C": AGENT_C},
+    ).save(MODELS / "agent_labels.npz")
+    print("agent labels: examples", len(rows), "cv F1", json.dumps(cv_f1))
+    print("thresholds", dict(zip(labels, np.round(thresholds, 2).tolist(), strict=True)))
+
+
+def train_emotion() -> None:
+    emotions = [e.value for e in Emotion]
+    texts: list[str] = []
+    targets: list[int] = []
+    weights: list[float] = []
+    for text, mapped in read_goemotions(GOEMOTIONS / "train.tsv"):
+        if len(mapped) == 1:
+            texts.append(text)
+            targets.append(emotions.index(next(iter(mapped))))
+            weights.append(1.0)
+    own = list(read_jsonl(DATA / "customer_emotions.jsonl"))
+    for row in own:
+        texts.append(str(row["text"]))
+        targets.append(emotions.index(str(row["emotion"])))
+        weights.append(OWN_EXAMPLE_WEIGHT)
+    X = text_matrix(texts)
+    y = np.array(targets)
+    n_dense = X.shape[1] - HASH_SIZE
+    model = LogisticRegression(C=EMOTION_C, max_iter=4000, class_weight="balanced")
+    model.fit(X, y, sample_weight=np.array(weights))
+    dense, hashed = split_weights(model.coef_, n_dense)
+    # Intensity: a ridge regression on our own labelled messages, from the same features plus
+    # the predicted probabilities, stored alongside.
+    own_X = text_matrix([str(r["text"]) for r in own])
+    own_probabilities = model.predict_proba(own_X)
+    intensity_X = np.hstack([own_probabilities, own_X[:, : n_dense].toarray()])
+    ridge = Ridge(alpha=1.0).fit(intensity_X, np.array([float(r["intensity"]) for r in own]))  # type: ignore[arg-type]
+    LinearModel(
+        labels=tuple(emotions),
+        kind="softmax",
+        dense_weights=dense,
+        hashed_weights=hashed,
+        bias=model.intercept_.astype(np.float32),
+        thresholds=np.zeros(len(emotions), dtype=np.float32),
+        info={
+            "examples": len(texts),
+            "own_examples": len(own),
+            "C": EMOTION_C,
+            "intensity_weights": ridge.coef_.astype(float).round(6).tolist(),
+            "intensity_bias": float(ridge.intercept_),
+        },
+    ).save(MODELS / "emotion.npz")
+    print("emotion: examples", len(texts), "(own", len(own), ")")
+
+
+if __name__ == "__main__":
+    targets = set(sys.argv[1:]) or {"agent", "emotion"}
+    MODELS.mkdir(parents=True, exist_ok=True)
+    if "agent" in targets:
+        train_agent()
+    if "emotion" in targets:
+        train_emotion()

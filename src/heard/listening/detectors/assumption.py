@@ -12,7 +12,7 @@ _DEED = (
 )
 CUES = cue(
     rf"\byou (?:must|probably|likely|obviously|clearly|surely|definitely) {_DEED}",
-    rf"\byou (?:must|probably|likely) (?:have )?(?:been|be) (?:using|doing|entering|trying)",
+    r"\byou (?:must|probably|likely) (?:have )?(?:been|be) (?:using|doing|entering|trying)",
     r"\bI(?:'m sure| bet| assume| guess| suppose) (?:that )?you (?:didn'?t|did|haven'?t|have|forgot|must|"
     r"probably|just|never)\b",
     r"\b(?:it|that|this)(?:'s| is| was) (?:probably|obviously|clearly|definitely|likely) (?:your|user|a "

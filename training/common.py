@@ -23,16 +23,22 @@ def read_jsonl(path: Path) -> Iterator[dict[str, object]]:
 
 
 def to_matrix(dense: np.ndarray, sparse_rows: Sequence[HashedTerms]) -> sp.csr_matrix:
-    rows = np.concatenate([np.full(t.indices.size, i) for i, t in enumerate(sparse_rows)] or [np.zeros(0)])
+    rows = np.concatenate(
+        [np.full(t.indices.size, i) for i, t in enumerate(sparse_rows)] or [np.zeros(0)]
+    )
     cols = np.concatenate([t.indices for t in sparse_rows] or [np.zeros(0)])
     vals = np.concatenate([t.values for t in sparse_rows] or [np.zeros(0)])
-    hashed = sp.csr_matrix((vals, (rows.astype(int), cols.astype(int))), shape=(len(sparse_rows), HASH_SIZE))
+    hashed = sp.csr_matrix(
+        (vals, (rows.astype(int), cols.astype(int))), shape=(len(sparse_rows), HASH_SIZE)
+    )
     return sp.hstack([sp.csr_matrix(dense), hashed]).tocsr()
 
 
 def reply_matrix(replies: Sequence[str], contexts: Sequence[str]) -> sp.csr_matrix:
     encoder = default_encoder()
-    dense, hashed = reply_features(replies, contexts, encoder.encode(replies), encoder.encode(contexts))
+    dense, hashed = reply_features(
+        replies, contexts, encoder.encode(replies), encoder.encode(contexts)
+    )
     return to_matrix(dense, hashed)
 
 

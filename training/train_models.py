@@ -62,24 +62,30 @@ def train_agent() -> None:
     labels = [label.value for label in MODEL_LABELS]
     replies = [str(r["reply"]) for r in rows]
     contexts = [" ".join(list(r["context"])[-2:]) for r in rows]  # type: ignore[call-overload]
-    X = reply_matrix(replies, contexts)
-    Y = np.array([[label in r["labels"] for label in labels] for r in rows])  # type: ignore[operator]
-    n_dense = X.shape[1] - HASH_SIZE
+    features = reply_matrix(replies, contexts)
+    targets_matrix = np.array([[label in r["labels"] for label in labels] for r in rows])  # type: ignore[operator]
+    n_dense = features.shape[1] - HASH_SIZE
     # Thresholds from 5-fold cross-validation on our own data: never from the evaluation set.
-    oof = np.zeros(Y.shape)
-    for train, test in KFold(5, shuffle=True, random_state=13).split(X):
+    oof = np.zeros(targets_matrix.shape)
+    for train, test in KFold(5, shuffle=True, random_state=13).split(features):
         for j in range(len(labels)):
             model = LogisticRegression(C=AGENT_C, max_iter=3000, class_weight="balanced")
-            model.fit(X[train], Y[train, j])
-            oof[test, j] = model.predict_proba(X[test])[:, 1]
-    thresholds = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(len(labels))])
+            model.fit(features[train], targets_matrix[train, j])
+            oof[test, j] = model.predict_proba(features[test])[:, 1]
+    thresholds = np.array(
+        [best_threshold(targets_matrix[:, j], oof[:, j]) for j in range(len(labels))]
+    )
     cv_f1 = {
-        label: round(float(f1_score(Y[:, j], oof[:, j] >= thresholds[j], zero_division=0)), 3)
+        label: round(
+            float(f1_score(targets_matrix[:, j], oof[:, j] >= thresholds[j], zero_division=0)), 3
+        )
         for j, label in enumerate(labels)
     }
     coefs, biases = [], []
     for j in range(len(labels)):
-        model = LogisticRegression(C=AGENT_C, max_iter=3000, class_weight="balanced").fit(X, Y[:, j])
+        model = LogisticRegression(C=AGENT_C, max_iter=3000, class_weight="balanced").fit(
+            features, targets_matrix[:, j]
+        )
         coefs.append(model.coef_[0])
         biases.append(model.intercept_[0])
     dense, hashed = split_weights(np.vstack(coefs), n_dense)
@@ -111,18 +117,18 @@ def train_emotion() -> None:
         texts.append(str(row["text"]))
         targets.append(emotions.index(str(row["emotion"])))
         weights.append(OWN_EXAMPLE_WEIGHT)
-    X = text_matrix(texts)
+    features = text_matrix(texts)
     y = np.array(targets)
-    n_dense = X.shape[1] - HASH_SIZE
+    n_dense = features.shape[1] - HASH_SIZE
     model = LogisticRegression(C=EMOTION_C, max_iter=4000, class_weight="balanced")
-    model.fit(X, y, sample_weight=np.array(weights))
+    model.fit(features, y, sample_weight=np.array(weights))
     dense, hashed = split_weights(model.coef_, n_dense)
     # Intensity: a ridge regression on our own labelled messages, from the same features plus
     # the predicted probabilities, stored alongside.
-    own_X = text_matrix([str(r["text"]) for r in own])
-    own_probabilities = model.predict_proba(own_X)
-    intensity_X = np.hstack([own_probabilities, own_X[:, : n_dense].toarray()])
-    ridge = Ridge(alpha=1.0).fit(intensity_X, np.array([float(r["intensity"]) for r in own]))  # type: ignore[arg-type]
+    own_features = text_matrix([str(r["text"]) for r in own])
+    own_probabilities = model.predict_proba(own_features)
+    intensity_features = np.hstack([own_probabilities, own_features[:, :n_dense].toarray()])
+    ridge = Ridge(alpha=1.0).fit(intensity_features, np.array([float(r["intensity"]) for r in own]))  # type: ignore[arg-type]
     LinearModel(
         labels=tuple(emotions),
         kind="softmax",

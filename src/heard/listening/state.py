@@ -100,6 +100,13 @@ class TurnView:
     def previous(self, role: Role | None = None) -> int | None:
         return next(self.earlier(role), None)
 
+    def sentence_probability(self, label: str, position: int) -> float:
+        """The agent-turn model's probability of ``label`` for one sentence of this turn."""
+        scores = self.features.sentence_label_probabilities.get(label)
+        if scores is None or not len(scores):
+            return self.features.label_probabilities.get(label, 0.0)
+        return float(scores[min(position, len(scores) - 1)])
+
     def best_sentence(self, label: str) -> int:
         """The sentence most typical of ``label`` (by the model), for quoting as evidence."""
         scores = self.features.sentence_label_probabilities.get(label)

@@ -22,4 +22,6 @@ CUES = cue(
     r"\bthe problem is (?:on )?your (?:end|side)\b",
 )
 
-detect = CueDetector(name="assumption", cues=CUES, describe="assumes without checking")
+detect = CueDetector(
+    name="assumption", cues=CUES, describe="assumes without checking", model_margin=0.2
+)

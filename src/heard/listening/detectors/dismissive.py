@@ -22,4 +22,6 @@ CUES = cue(
     r"\bthat(?:'s| is) not something we control\b|\bthat'?s not how (?:it|this) works\b",
 )
 
-detect = CueDetector(name="dismissive", cues=CUES, describe="dismisses or blames the customer")
+detect = CueDetector(
+    name="dismissive", cues=CUES, describe="dismisses or blames the customer", model_margin=0.2
+)

@@ -18,4 +18,7 @@ CUES = cue(
     r"\blet me (?:take care of|handle|sort|fix|look into|check on|chase) (?:this|it|that)\b",
 )
 
-detect = CueDetector(name="ownership", cues=CUES, describe="takes personal responsibility")
+# Ownership is a personal commitment ("I'll…", "leave it with me"): the wording decides.
+detect = CueDetector(
+    name="ownership", cues=CUES, describe="takes personal responsibility", use_model=False
+)

@@ -1,0 +1,83 @@
+"""`empathy`: reacts to or names the customer's feelings ("That must be really frustrating").
+
+`detail.specific` says whether the line is tied to this customer's situation (it echoes their
+words or the feeling they showed) rather than a stock phrase; `detail.scripted` is set later,
+across conversations, when the same agent uses the same line again and again.
+"""
+
+from __future__ import annotations
+
+from heard.conversation import Role
+from heard.listening.detectors.base import cue, probability, sentence_hit, span_hit, threshold
+from heard.listening.features import content_words
+from heard.listening.model import Hit
+from heard.listening.state import TurnView
+from heard.listening.text import words
+
+FEELING = (
+    r"(?:hard|difficult|frustrating|upsetting|stressful|scary|worrying|awful|annoying|disappointing|"
+    r"maddening|infuriating|exhausting|overwhelming|painful|tough|rough|heartbreaking|confusing|"
+    r"inconvenient|terrible|horrible|unsettling|alarming|sad|lonely|a shock|a worry|a nightmare|"
+    r"a pain|a hassle|not (?:nice|fun|ideal|easy))"
+)
+CUES = cue(
+    rf"\b(?:that|it|this)(?:'s| is| must be| must have been| would be| sounds| seems| can be| can't be| "
+    rf"cannot be) (?:so |really |very |incredibly |such |truly |genuinely |extremely |quite )?{FEELING}",
+    rf"\b(?:sounds|sound) (?:so |really |very |incredibly |quite )?{FEELING}",
+    r"\bI(?:'m| am) (?:so |really |very |truly |terribly |genuinely )?sorry (?:to hear|that|you|for (?:your|the|all)|"
+    r"about)",
+    r"\bI can (?:only )?(?:imagine|understand|see|tell) (?:how|why|what|that)\b",
+    r"\bI (?:completely |totally |fully )?understand (?:how|why|your|that this|that it|the frustration)",
+    r"\b(?:completely|totally|perfectly|entirely|very) understandable\b|\bno wonder you\b",
+    r"\bI(?:'d| would) (?:feel|be) (?:the same|just as|exactly|frustrated|upset|angry|worried)\b",
+    r"\byou (?:must|might|probably) (?:be|feel) (?:so |really |very )?(?:frustrated|upset|worried|angry|"
+    r"anxious|stressed|disappointed|exhausted|confused|scared|devastated|fed up)",
+    r"\b(?:my|our) (?:deepest |sincere |heartfelt )?(?:condolences|sympathies)\b|\bsorry for your loss\b",
+    r"\bhow (?:frustrating|stressful|awful|upsetting|worrying|annoying|disappointing)\b",
+    r"\bthat(?:'s| is) not (?:okay|ok|acceptable|what you (?:expected|deserve|should))\b",
+    r"\byour frustration\b|\byou(?:'re| are) (?:right|understandably) (?:to be|frustrated|upset)\b",
+)
+FEELING_WORDS = frozenset(
+    """frustrating frustrated upset upsetting worried worrying worry stressful stressed anxious scary
+    scared angry annoyed annoying disappointed disappointing sad sorry awful terrible hard difficult
+    exhausting overwhelming confusing confused shock loss devastating lonely""".split()
+)
+
+
+class EmpathyDetector:
+    name = "empathy"
+
+    def __call__(self, view: TurnView) -> Hit | None:
+        if view.turn.role is not Role.AGENT:
+            return None
+        p = probability(view, self.name)
+        match = CUES.search(view.turn.text)
+        if match is not None:
+            hit = span_hit(
+                view, self.name, match, max(p, 0.8), "names or reacts to the customer's feelings"
+            )
+        elif p >= min(threshold(self.name) + 0.15, 0.95) and view.features.sentences:
+            sentence = view.features.sentences[view.best_sentence(self.name)]
+            hit = sentence_hit(
+                view,
+                self.name,
+                sentence,
+                p,
+                f"reacts to the customer's feelings (model, p={p:.2f})",
+            )
+        else:
+            return None
+        specific = self._specific(view, hit.quote)
+        return hit.model_copy(update={"detail": {"specific": specific, "scripted": False}})
+
+    @staticmethod
+    def _specific(view: TurnView, quote: str) -> bool:
+        """Tied to this customer: shares a content word with what they said (beyond feeling words)."""
+        quoted = content_words(words(quote)) - FEELING_WORDS
+        for index in view.context() or list(view.earlier(Role.CUSTOMER))[:2]:
+            if quoted & content_words(view.state.features[index].tokens):
+                return True
+        return False
+
+
+detect = EmpathyDetector()

@@ -1,0 +1,92 @@
+"""`paraphrase`: restates or summarises the customer's issue in the agent's own words.
+
+Judged on meaning, not keywords: the sentence must be close in meaning to what the customer
+said recently (or, for a recap, anywhere in the conversation), yet not a verbatim copy.
+"""
+
+from __future__ import annotations
+
+from heard.conversation import Role
+from heard.listening.detectors.base import cue, probability, sentence_hit, threshold
+from heard.listening.features import content_words, longest_copied_run
+from heard.listening.model import Hit
+from heard.listening.state import TurnView
+from heard.listening.text import words
+
+LEADS = cue(
+    r"^\s*(?:ok(?:ay)?,?\s+|right,?\s+|so,?\s+)?(?:just )?(?:to (?:confirm|check|make sure|clarify|recap|"
+    r"summari[sz]e|sum up)|let me (?:make sure|check|confirm|recap|summari[sz]e))",
+    r"\bif I(?:'ve| have)? (?:understand|understood|got|heard) (?:you|this|that|it|everything)? ?(?:right|correctly)",
+    r"^\s*(?:ok(?:ay)?,?\s+|right,?\s+)?so,? (?:you(?:'re| are| have|'ve| had| were| feel| need| want| mean| "
+    r"think| can't| cannot| haven't| didn't)|your|the (?:order|parcel|package|charge|problem|issue)|"
+    r"it(?:'s| is| was| has)|since|basically|what)",
+    r"\b(?:it|that) sounds like (?:you|your|the)",
+    r"\bwhat I(?:'m| am) hearing(?: is)?\b|\byou(?:'re| are) saying\b|\bin other words\b",
+    r"\bcorrect me if I(?:'m| am) wrong\b|\bdo I have (?:that|this|it) right\b|\bhave I got (?:that|this) right\b",
+    r"\bam I right (?:that|in thinking)\b|\bif I(?:'m| am) (?:hearing|reading) (?:you|this) (?:right|correctly)",
+)
+RECAP = cue(
+    r"\bto (?:recap|summari[sz]e|sum up)\b|\bso (?:to recap|in summary)\b|\bjust to recap\b"
+)
+
+MIN_SIMILARITY = 0.45
+MIN_MODEL_SIMILARITY = 0.35
+MAX_COPIED_SHARE = 0.7
+
+
+class ParaphraseDetector:
+    name = "paraphrase"
+
+    def __call__(self, view: TurnView) -> Hit | None:
+        if view.turn.role is not Role.AGENT or not view.features.sentences:
+            return None
+        context = view.context()
+        if not context:
+            return None
+        everything = list(view.earlier(Role.CUSTOMER))
+        p = probability(view, self.name)
+        best: tuple[float, Hit] | None = None
+        for position, sentence in enumerate(view.features.sentences):
+            lead = LEADS.search(sentence.text)
+            recap = RECAP.search(sentence.text)
+            pool = everything if recap else context
+            similarity, copied = self._closeness(view, position, pool)
+            tokens = words(sentence.text)
+            if len(content_words(tokens)) < 2:
+                continue
+            if copied > MAX_COPIED_SHARE:
+                continue  # a verbatim copy is not a paraphrase
+            sentence_p = view.sentence_probability(self.name, position)
+            if lead and similarity >= MIN_SIMILARITY - 0.1:
+                confidence = max(p, 0.6 + similarity / 3)
+                reason = f"restates the customer's words in their own (similarity {similarity:.2f})"
+            elif max(p, sentence_p) >= threshold(self.name) and similarity >= MIN_MODEL_SIMILARITY:
+                confidence = max(p, sentence_p)
+                reason = f"restates what the customer said (model p={confidence:.2f}, similarity {similarity:.2f})"
+            else:
+                continue
+            hit = sentence_hit(
+                view,
+                self.name,
+                sentence,
+                confidence,
+                reason,
+                {"similarity": round(similarity, 3), "summary": bool(recap) or len(pool) > 2},
+            )
+            if best is None or confidence > best[0]:
+                best = (confidence, hit)
+        return best[1] if best else None
+
+    @staticmethod
+    def _closeness(view: TurnView, position: int, pool: list[int]) -> tuple[float, float]:
+        """(highest cosine to a customer turn in ``pool``, share of words copied verbatim)."""
+        vector = view.features.sentence_vectors[position]
+        similarity = max((float(view.state.features[i].vector @ vector) for i in pool), default=0.0)
+        tokens = words(view.features.sentences[position].text)
+        copied = max(
+            (longest_copied_run(tokens, view.state.features[i].tokens) for i in pool), default=0
+        ) / max(len(tokens), 1)
+        return similarity, copied
+
+
+detect = ParaphraseDetector()

@@ -84,11 +84,16 @@ class Pipeline:
 
     @property
     def names(self) -> list[str]:
-        return [d.name for d in (*self.agent_detectors, *self.customer_detectors, *self.all_turn_detectors)]
+        return [
+            *(d.name for d in self.agent_detectors),
+            *(d.name for d in self.customer_detectors),
+            *(d.name for d in self.all_turn_detectors),
+        ]
 
     def remove(self, name: str) -> None:
-        for group in (self.agent_detectors, self.customer_detectors, self.all_turn_detectors):
-            group[:] = [d for d in group if d.name != name]
+        self.agent_detectors = [d for d in self.agent_detectors if d.name != name]
+        self.customer_detectors = [d for d in self.customer_detectors if d.name != name]
+        self.all_turn_detectors = [d for d in self.all_turn_detectors if d.name != name]
 
     def add_agent_detector(self, detector: AgentDetector, *, before: str | None = None) -> None:
         position = len(self.agent_detectors)
@@ -137,7 +142,9 @@ class Pipeline:
         changed = False
         view = TurnView(state, index)
         for detector in self.agent_detectors:
-            if getattr(detector, "lookahead", 0) and not state.annotations[index].has(detector.name):
+            if getattr(detector, "lookahead", 0) and not state.annotations[index].has(
+                detector.name
+            ):
                 hit = detector(view)
                 if hit is not None:
                     _add_hit(state.annotations[index], hit)

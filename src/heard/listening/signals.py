@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from itertools import pairwise
 
-from heard.conversation import Channel, Role
+from heard.conversation import Channel, Role, Turn
 from heard.listening.features import content_words
 from heard.listening.labels import NEGATIVE_EMOTIONS, Emotion
 from heard.listening.model import (
@@ -39,7 +40,9 @@ def compute_signals(state: ConversationState) -> Signals:
     concerns = concern_status(state)
     return Signals(
         concerns=concerns,
-        unaddressed_concerns=[c for c in concerns if c.acknowledged_by is None and c.answered_by is None],
+        unaddressed_concerns=[
+            c for c in concerns if c.acknowledged_by is None and c.answered_by is None
+        ],
         emotion_trajectory=trajectory(state),
         interrogations=interrogations(state),
         timing=timing(state),
@@ -49,7 +52,9 @@ def compute_signals(state: ConversationState) -> Signals:
     )
 
 
-def related(state: ConversationState, concern: Concern, agent_index: int, concern_index: int) -> bool:
+def related(
+    state: ConversationState, concern: Concern, agent_index: int, concern_index: int
+) -> bool:
     """Does the agent turn speak to this concern (close in meaning, or sharing key words)?"""
     features = state.features[concern_index]
     position = next((i for i, s in enumerate(features.sentences) if s.start == concern.start), None)
@@ -79,8 +84,10 @@ def concern_status(state: ConversationState) -> list[Concern]:
                 labels = state.annotations[later].labels
                 if not related(state, concern, later, index):
                     # A bare acknowledgement right after the concern still shows it was heard.
-                    if agent_turns_seen == 1 and acknowledged is None and (
-                        "acknowledgement" in labels or "empathy" in labels
+                    if (
+                        agent_turns_seen == 1
+                        and acknowledged is None
+                        and ("acknowledgement" in labels or "empathy" in labels)
                     ):
                         acknowledged = state.turns[later].id
                     continue
@@ -90,7 +97,11 @@ def concern_status(state: ConversationState) -> list[Concern]:
                     answered = state.turns[later].id
                 if acknowledged and answered:
                     break
-            out.append(concern.model_copy(update={"acknowledged_by": acknowledged, "answered_by": answered}))
+            out.append(
+                concern.model_copy(
+                    update={"acknowledged_by": acknowledged, "answered_by": answered}
+                )
+            )
     return out
 
 
@@ -118,7 +129,10 @@ def trajectory(state: ConversationState) -> Trajectory:
     if not points:
         return Trajectory()
     return Trajectory(
-        start=points[0], end=points[-1], points=points, change=round(points[-1].valence - points[0].valence, 3)
+        start=points[0],
+        end=points[-1],
+        points=points,
+        change=round(points[-1].valence - points[0].valence, 3),
     )
 
 
@@ -129,7 +143,9 @@ def interrogations(state: ConversationState) -> list[Interrogation]:
 
     def close() -> None:
         if len(current) >= INTERROGATION_RUN:
-            runs.append(Interrogation(turn_ids=[t for t, _ in current], quotes=[q for _, q in current]))
+            runs.append(
+                Interrogation(turn_ids=[t for t, _ in current], quotes=[q for _, q in current])
+            )
         current.clear()
 
     for annotation in state.annotations:
@@ -152,11 +168,11 @@ def timing(state: ConversationState) -> Timing:
     if len(timed) >= 2:
         agent = [t for t in timed if t.role is Role.AGENT]
         customer = [t for t in timed if t.role is Role.CUSTOMER]
-        agent_talk = sum(t.end - t.start for t in agent)  # type: ignore[operator]
-        customer_talk = sum(t.end - t.start for t in customer)  # type: ignore[operator]
+        agent_talk = sum(_duration(t) for t in agent)
+        customer_talk = sum(_duration(t) for t in customer)
         monologue, monologue_turn = _longest_monologue(state)
         pauses: list[float] = []
-        for previous, current in zip(timed, timed[1:], strict=False):
+        for previous, current in pairwise(timed):
             if previous.role is Role.CUSTOMER and current.role is Role.AGENT:
                 pauses.append(current.start - previous.end)  # type: ignore[operator]
         ordered = sorted(timed, key=lambda t: t.start or 0.0)
@@ -206,6 +222,10 @@ def timing(state: ConversationState) -> Timing:
     return Timing(timed=False, interruptions=interruptions if interruptions else None)
 
 
+def _duration(turn: Turn) -> float:
+    return (turn.end or 0.0) - (turn.start or 0.0)
+
+
 def _longest_monologue(state: ConversationState) -> tuple[float, str | None]:
     """Longest stretch the agent spoke without the customer saying anything in between."""
     best, best_turn = 0.0, None
@@ -235,7 +255,9 @@ def language(state: ConversationState) -> LanguageSignal:
 
     customer = majority(Role.CUSTOMER) or state.conversation.language
     agent = majority(Role.AGENT)
-    return LanguageSignal(customer=customer, agent=agent, mismatch=bool(customer and agent and customer != agent))
+    return LanguageSignal(
+        customer=customer, agent=agent, mismatch=bool(customer and agent and customer != agent)
+    )
 
 
 def readability(state: ConversationState) -> Readability:

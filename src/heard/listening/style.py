@@ -39,26 +39,35 @@ def flesch(texts: Sequence[str], sentence_count: int) -> tuple[float | None, flo
 
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "personal_pronouns": frozenset(
-        "i me my mine myself we us our ours you your yours yourself he him his she her hers they them "
-        "their theirs i'm i've i'll i'd we're we've we'll you're you've you'll".split()
+        "i me my mine myself we us our ours you your yours yourself he him his she her hers they "
+        "them their theirs i'm i've i'll i'd we're we've we'll you're you've you'll".split()
     ),
     "impersonal_pronouns": frozenset(
         "it its it's this that these those something anything everything nothing someone anyone "
         "everyone nobody somebody what which".split()
     ),
     "articles": frozenset("a an the".split()),
-    "conjunctions": frozenset("and but or so because although though while if unless whereas nor yet".split()),
+    "conjunctions": frozenset(
+        "and but or so because although though while if unless whereas nor yet".split()
+    ),
     "prepositions": frozenset(
         "to of in for on with at by from about into over after before under between through during "
         "without within until against among up down off out".split()
     ),
     "auxiliary_verbs": frozenset(
-        "am is are was were be been being have has had do does did will would shall should can could "
-        "may might must don't doesn't didn't won't wouldn't can't couldn't isn't aren't wasn't".split()
+        "am is are was were be been being have has had do does did will would shall should can "
+        "could may might must don't doesn't didn't won't wouldn't can't couldn't isn't aren't "
+        "wasn't".split()
     ),
-    "adverbs": frozenset("very really just so too quite also then now here there even still already".split()),
-    "negations": frozenset("no not never none nor n't don't won't can't isn't wasn't didn't nothing".split()),
-    "quantifiers": frozenset("all some many much more most few several any each every lot lots both".split()),
+    "adverbs": frozenset(
+        "very really just so too quite also then now here there even still already".split()
+    ),
+    "negations": frozenset(
+        "no not never none nor n't don't won't can't isn't wasn't didn't nothing".split()
+    ),
+    "quantifiers": frozenset(
+        "all some many much more most few several any each every lot lots both".split()
+    ),
 }
 MIN_WORDS_FOR_MATCHING = 100
 
@@ -68,19 +77,25 @@ def style_profile(texts: Sequence[str]) -> tuple[dict[str, float], int]:
     if not tokens:
         return {category: 0.0 for category in FUNCTION_WORDS}, 0
     return (
-        {category: sum(t in members for t in tokens) / len(tokens) for category, members in FUNCTION_WORDS.items()},
+        {
+            category: sum(t in members for t in tokens) / len(tokens)
+            for category, members in FUNCTION_WORDS.items()
+        },
         len(tokens),
     )
 
 
-def style_matching(agent_texts: Sequence[str], customer_texts: Sequence[str]) -> tuple[float | None, bool]:
+def style_matching(
+    agent_texts: Sequence[str], customer_texts: Sequence[str]
+) -> tuple[float | None, bool]:
     """(LSM score 0–1, whether both sides wrote enough words for it to mean much)."""
     agent, agent_words = style_profile(agent_texts)
     customer, customer_words = style_profile(customer_texts)
     if not agent_words or not customer_words:
         return None, False
     scores = [
-        1.0 - abs(agent[c] - customer[c]) / (agent[c] + customer[c] + 0.0001) for c in FUNCTION_WORDS
+        1.0 - abs(agent[c] - customer[c]) / (agent[c] + customer[c] + 0.0001)
+        for c in FUNCTION_WORDS
     ]
     enough = agent_words >= MIN_WORDS_FOR_MATCHING and customer_words >= MIN_WORDS_FOR_MATCHING
     return round(sum(scores) / len(scores), 3), enough

@@ -17,7 +17,8 @@ from heard.listening.text import Sentence
 class AgentDetector(Protocol):
     """Decides one label on an agent turn; a pure function of the conversation so far."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def __call__(self, view: TurnView) -> Hit | None: ...
 
@@ -25,7 +26,8 @@ class AgentDetector(Protocol):
 class CustomerDetector(Protocol):
     """Adds fields to a customer turn's annotation (emotion, concerns, …)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def __call__(self, view: TurnView) -> dict[str, Any]: ...
 

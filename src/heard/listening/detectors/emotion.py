@@ -30,7 +30,9 @@ _LEXICON = {
     r"perfect|lifesaver|helpful",
 }
 _PATTERNS = {emotion: re.compile(pattern, re.IGNORECASE) for emotion, pattern in _LEXICON.items()}
-_INTENSIFIERS = re.compile(r"\b(?:so|really|very|extremely|absolutely|totally|completely)\b|!!|[A-Z]{4,}")
+_INTENSIFIERS = re.compile(
+    r"\b(?:so|really|very|extremely|absolutely|totally|completely)\b|!!|[A-Z]{4,}"
+)
 
 
 class EmotionDetector:

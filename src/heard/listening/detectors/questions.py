@@ -56,7 +56,18 @@ def is_question(sentence: Sentence) -> bool:
     )
 
 
+# "What's your account number?" starts like an open question but asks for one fact.
+_ASKS_FOR_A_FACT = re.compile(
+    r"^\s*(?:and |so |okay,? |ok,? )?(?:what(?:'s| is| was)|which) (?:your|the) (?:\w+ )?(?:number|name|"
+    r"e-?mail|address|postcode|zip|date|reference|id|account|phone|model|serial|code|username|"
+    r"order|booking|ticket)\b",
+    re.IGNORECASE,
+)
+
+
 def question_kind(text: str) -> str:
+    if _ASKS_FOR_A_FACT.search(text):
+        return "closed"
     return "open" if OPEN_START.search(text) else "closed"
 
 

@@ -1,0 +1,206 @@
+"""`heard analyze`: the listening scorecard of every conversation, with its evidence."""
+
+from __future__ import annotations
+
+import csv
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from heard.cli._common import (
+    AgentOption,
+    ChannelOption,
+    CustomerOption,
+    InputSession,
+    MapOption,
+    Paths,
+    QuietOption,
+    build_options,
+    output_stream,
+)
+from heard.cli.app import app
+
+
+def stream_is_terminal(stream: IO[str]) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+from heard.scoring import COMPONENTS, RubricError, load_rubric
+from heard.scoring.aggregate import GroupScorecard, aggregate
+
+
+class AnalysisFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    HTML = "html"
+
+
+SHORT = {
+    "attention": "attn",
+    "no_interruption": "no-int",
+    "clarification": "clarify",
+    "paraphrase": "para",
+    "empathy": "empathy",
+    "solution": "solution",
+    "follow_up": "follow",
+}
+
+
+@app.command("analyze")
+def analyze_command(
+    paths: Paths,
+    format: Annotated[
+        AnalysisFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = AnalysisFormat.TABLE,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
+    ] = None,
+    rubric: Annotated[
+        Path | None, typer.Option("--rubric", help="A rubric YAML file (see docs/scoring.md).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    input_format: Annotated[
+        str,
+        typer.Option("--input-format", "-i", help="Input format, or auto (see `heard formats`)."),
+    ] = "auto",
+    agent: AgentOption = None,
+    customer: CustomerOption = None,
+    mapping: MapOption = None,
+    channel: ChannelOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Score how well agents listened, with the quoted words behind every number.
+
+    Examples:
+
+      heard analyze examples/
+
+      heard analyze export.json --format jsonl --out scores.jsonl
+
+      heard analyze calls/ --format html --out report.html --jobs 2
+
+      heard analyze chats.csv --rubric our-rubric.yaml
+    """
+    from heard.batch import analyses
+
+    try:
+        chosen = load_rubric(rubric)
+    except RubricError as error:
+        raise typer.BadParameter(str(error), param_hint="--rubric") from None
+    session = InputSession(
+        paths, input_format, build_options(agent, customer, mapping, channel), quiet=quiet
+    )
+    results = analyses(session.conversations(), chosen, jobs)
+    with output_stream(out) as stream:
+        if format is AnalysisFormat.JSONL:
+            for _, analysis in results:
+                stream.write(json.dumps(analysis.record(), ensure_ascii=False))
+                stream.write("\n")
+        elif format is AnalysisFormat.CSV:
+            _write_csv(stream, results)
+        else:
+            pairs = list(results)
+            agents = aggregate([a for _, a in pairs], [a.agent_id for _, a in pairs], "agent_id")
+            teams = aggregate([a for _, a in pairs], [a.team_id for _, a in pairs], "team_id")
+            if format is AnalysisFormat.JSON:
+                document = {
+                    "conversations": [a.record() for _, a in pairs],
+                    "agents": [c.model_dump(mode="json") for c in agents],
+                    "teams": [c.model_dump(mode="json") for c in teams],
+                }
+                json.dump(document, stream, ensure_ascii=False, indent=2)
+                stream.write("\n")
+            elif format is AnalysisFormat.HTML:
+                from heard.report.html import render_report
+
+                stream.write(render_report(pairs, agents, teams))
+            else:
+                console = Console(file=stream, width=None if stream_is_terminal(stream) else 120)
+                _print_tables(console, pairs, agents)
+    session.finish()
+
+
+def _write_csv(stream: IO[str], results: object) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(
+        ["conversation_id", "agent_id", "team_id", "channel", "listening_score", *COMPONENTS]
+    )
+    for _, analysis in results:  # type: ignore[attr-defined]
+        writer.writerow(
+            [
+                analysis.conversation_id,
+                analysis.agent_id or "",
+                analysis.team_id or "",
+                analysis.channel.value,
+                "" if analysis.listening_score is None else analysis.listening_score,
+                *(
+                    "" if analysis.components[c].score is None else analysis.components[c].score
+                    for c in COMPONENTS
+                ),
+            ]
+        )
+
+
+def _score_text(score: float | None) -> Text:
+    if score is None:
+        return Text("–", style="dim")
+    style = "green" if score >= 75 else "yellow" if score >= 50 else "red"
+    return Text(f"{score:.0f}", style=style)
+
+
+def _print_tables(console: Console, pairs: list, agents: list[GroupScorecard]) -> None:  # type: ignore[type-arg]
+    table = Table(
+        title="Listening scorecards (0–100; – where a component cannot apply)", title_justify="left"
+    )
+    table.add_column("conversation", no_wrap=True)
+    table.add_column("agent", no_wrap=True)
+    table.add_column("score", justify="right")
+    for name in COMPONENTS:
+        table.add_column(SHORT[name], justify="right")
+    notes: list[Text] = []
+    for _, analysis in pairs:
+        table.add_row(
+            analysis.conversation_id,
+            analysis.agent_id or "",
+            _score_text(analysis.listening_score),
+            *(_score_text(analysis.components[c].score) for c in COMPONENTS),
+        )
+        costly = sorted((e for e in analysis.evidence if e.effect < 0), key=lambda e: e.effect)
+        if costly and (analysis.listening_score or 0) < 75:
+            worst = costly[0]
+            note = Text("• ", style="dim")
+            note.append(analysis.conversation_id, style="bold")
+            note.append(f" {worst.turn_id}: " if worst.turn_id else ": ")
+            note.append(worst.reason)
+            if worst.quote:
+                note.append(f" — “{worst.quote[:90]}”", style="italic")
+            notes.append(note)
+    console.print(table)
+    if notes:
+        console.print("What cost the most points:", style="bold")
+        for note in notes:
+            console.print(note)
+    if len(agents) > 1 or (agents and agents[0].group != "(none)"):
+        summary = Table(title="Agents", title_justify="left")
+        summary.add_column("agent", no_wrap=True)
+        summary.add_column("conversations", justify="right")
+        summary.add_column("mean score", justify="right")
+        summary.add_column("strongest")
+        summary.add_column("weakest")
+        for card in agents:
+            summary.add_row(
+                card.group,
+                str(card.conversations),
+                _score_text(card.listening_score),
+                card.strongest or "",
+                card.weakest or "",
+            )
+        console.print(summary)

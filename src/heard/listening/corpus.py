@@ -1,0 +1,65 @@
+"""Corpus-level listening signals: what only shows across many conversations.
+
+Scripted empathy: the brief asks for empathy that is personal, not robotic. When the same agent
+uses the same empathy line in many conversations, that line is marked ``detail.scripted``. The
+ledger is a plain mergeable count, so a distributed run can build one per partition and add
+them together (the reduce step).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from heard.listening.model import TurnAnnotation
+from heard.listening.text import normalise_quote
+
+
+@dataclass
+class EmpathyLedger:
+    """agent → normalised empathy line → conversation ids that used it."""
+
+    lines: dict[str, dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+
+    def add(
+        self, agent_id: str | None, conversation_id: str, turns: Iterable[TurnAnnotation]
+    ) -> None:
+        if not agent_id:
+            return
+        for turn in turns:
+            hit = turn.hit("empathy")
+            if hit is not None:
+                self.lines[agent_id][normalise_quote(hit.quote)].add(conversation_id)
+
+    def merge(self, other: EmpathyLedger) -> EmpathyLedger:
+        for agent, lines in other.lines.items():
+            for line, conversations in lines.items():
+                self.lines[agent][line] |= conversations
+        return self
+
+    def scripted(self, agent_id: str | None, quote: str, min_conversations: int) -> bool:
+        if not agent_id:
+            return False
+        return (
+            len(self.lines.get(agent_id, {}).get(normalise_quote(quote), ())) >= min_conversations
+        )
+
+    def mark(
+        self, agent_id: str | None, turns: list[TurnAnnotation], min_conversations: int
+    ) -> bool:
+        """Set ``detail.scripted`` on this conversation's empathy lines; True if any changed."""
+        changed = False
+        for turn in turns:
+            hit = turn.hit("empathy")
+            if hit is None or not self.scripted(agent_id, hit.quote, min_conversations):
+                continue
+            detail = {**hit.detail, "scripted": True}
+            turn.hits = [
+                h.model_copy(update={"detail": detail}) if h is hit else h for h in turn.hits
+            ]
+            turn.detail["empathy"] = detail
+            changed = True
+        return changed

@@ -25,14 +25,12 @@ from heard.cli._common import (
     output_stream,
 )
 from heard.cli.app import app
+from heard.scoring import COMPONENTS, RubricError, load_rubric
+from heard.scoring.aggregate import GroupScorecard, aggregate
 
 
 def stream_is_terminal(stream: IO[str]) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
-
-
-from heard.scoring import COMPONENTS, RubricError, load_rubric
-from heard.scoring.aggregate import GroupScorecard, aggregate
 
 
 class AnalysisFormat(StrEnum):

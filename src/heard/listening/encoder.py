@@ -50,13 +50,14 @@ class StaticEncoder:
         ids = self.token_ids(texts)
         out = np.zeros((len(ids), self.dimensions), dtype=np.float32)
         lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
-        if lengths.sum():
+        nonzero = lengths > 0
+        if nonzero.any():
             flat = np.fromiter(
                 (i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum())
             )
-            owners = np.repeat(np.arange(len(ids)), lengths)
-            np.add.at(out, owners, self.table[flat])
-            nonzero = lengths > 0
+            # Rows are contiguous runs of tokens: sum each run in one vectorised reduction.
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonzero]
+            out[nonzero] = np.add.reduceat(self.table[flat], starts, axis=0)
             out[nonzero] /= lengths[nonzero, None]
         if self.normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)

@@ -12,6 +12,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -165,26 +166,37 @@ def _bucket(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & (HASH_SIZE - 1)
 
 
+@lru_cache(maxsize=65536)
+def _character_buckets(token: str) -> tuple[int, ...]:
+    padded = f" {token} "
+    return tuple(
+        _bucket("#" + padded[start : start + n])
+        for n in (3, 4, 5)
+        for start in range(len(padded) - n + 1)
+    )
+
+
+@lru_cache(maxsize=131072)
+def _term_bucket(term: str) -> int:
+    return _bucket(term)
+
+
 def hashed_terms(tokens: Sequence[str], *, characters: bool = False) -> HashedTerms:
     """Word unigrams and bigrams (with sentence-boundary markers), and with ``characters``
     also character 3–5-grams inside words, which catch misspellings and word forms."""
     counts: dict[int, float] = {}
-    prefix = ""
     if characters:
         for token in tokens:
-            padded = f" {token} "
-            for n in (3, 4, 5):
-                for start in range(len(padded) - n + 1):
-                    bucket = _bucket("#" + padded[start : start + n])
-                    counts[bucket] = counts.get(bucket, 0.0) + 1.0
+            for bucket in _character_buckets(token):
+                counts[bucket] = counts.get(bucket, 0.0) + 1.0
     previous = "<s>"
     for token in tokens:
         for term in (token, f"{previous} {token}"):
-            bucket = _bucket(prefix + term)
+            bucket = _term_bucket(term)
             counts[bucket] = counts.get(bucket, 0.0) + 1.0
         previous = token
     if tokens:
-        bucket = _bucket(f"{prefix}{previous} </s>")
+        bucket = _term_bucket(f"{previous} </s>")
         counts[bucket] = counts.get(bucket, 0.0) + 1.0
     if not counts:
         return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))

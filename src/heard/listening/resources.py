@@ -28,6 +28,9 @@ def encoder() -> StaticEncoder:
 
 def warm_up() -> None:
     """Load every model now (servers call this at start-up, not on the first request)."""
+    from heard.listening.detectors.language import detect_language
+
     encoder()
     agent_model()
     emotion_model()
+    detect_language("warm up the language model now")

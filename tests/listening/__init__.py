@@ -1,0 +1,1 @@
+"""Tests of the listening engine, one module per detector."""

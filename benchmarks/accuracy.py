@@ -63,7 +63,9 @@ GOEMOTIONS = {
 EMOTIONS = ("anger", "frustration", "anxiety", "sadness", "confusion", "gratitude", "neutral")
 
 
-def run_analyze(conversations: Iterable[dict[str, object]], directory: Path, jobs: int) -> dict[str, dict[str, object]]:
+def run_analyze(
+    conversations: Iterable[dict[str, object]], directory: Path, jobs: int
+) -> dict[str, dict[str, object]]:
     source = directory / "input.jsonl"
     with source.open("w", encoding="utf-8") as stream:
         for conversation in conversations:
@@ -72,8 +74,20 @@ def run_analyze(conversations: Iterable[dict[str, object]], directory: Path, job
     heard = Path(sys.executable).with_name("heard")
     started = time.perf_counter()
     subprocess.run(
-        [str(heard), "analyze", str(source), "--input-format", "jsonl", "--format", "jsonl",
-         "--out", str(out), "--jobs", str(jobs), "--quiet"],
+        [
+            str(heard),
+            "analyze",
+            str(source),
+            "--input-format",
+            "jsonl",
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
         check=True,
     )
     print(f"  (heard analyze took {time.perf_counter() - started:.1f} s)")
@@ -106,7 +120,9 @@ def esconv(shared: Path, jobs: int) -> float:
                 turns.append({"id": f"t{index}", "role": role, "text": utterance["text"]})
                 if role == "agent":
                     gold[(cid, f"t{index}")] = STRATEGY.get(utterance.get("strategy", ""))
-            conversations.append({"id": cid, "channel": "chat", "agent_id": "supporter", "turns": turns})
+            conversations.append(
+                {"id": cid, "channel": "chat", "agent_id": "supporter", "turns": turns}
+            )
     print(f"ESConv: {len(conversations)} conversations, {len(gold)} supporter turns")
     with tempfile.TemporaryDirectory() as directory:
         results = run_analyze(conversations, Path(directory), jobs)
@@ -138,7 +154,9 @@ def read_goemotions(path: Path) -> list[tuple[str, set[str]]]:
     rows = []
     with path.open(encoding="utf-8", newline="") as stream:
         for row in csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE):
-            mapped = {GOEMOTIONS[names[int(i)]] for i in row[1].split(",") if names[int(i)] in GOEMOTIONS}
+            mapped = {
+                GOEMOTIONS[names[int(i)]] for i in row[1].split(",") if names[int(i)] in GOEMOTIONS
+            }
             if mapped:
                 rows.append((row[0], mapped))
     return rows
@@ -157,10 +175,13 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, fl
 def goemotions(shared: Path, jobs: int, baseline: bool) -> float:
     rows = read_goemotions(shared / "data" / "goemotions" / "dev.tsv")
     conversations = [
-        {"id": f"go-{i}", "turns": [{"id": "t1", "role": "customer", "text": text}]} for i, (text, _) in enumerate(rows)
+        {"id": f"go-{i}", "turns": [{"id": "t1", "role": "customer", "text": text}]}
+        for i, (text, _) in enumerate(rows)
     ]
-    print(f"GoEmotions dev: {len(rows)} comments with a mapped emotion "
-          f"({sum(len(m) == 1 for _, m in rows)} with exactly one)")
+    print(
+        f"GoEmotions dev: {len(rows)} comments with a mapped emotion "
+        f"({sum(len(m) == 1 for _, m in rows)} with exactly one)"
+    )
     with tempfile.TemporaryDirectory() as directory:
         results = run_analyze(conversations, Path(directory), jobs)
     predicted = [results[f"go-{i}"]["turns"][0]["emotion"] or "neutral" for i in range(len(rows))]
@@ -168,21 +189,31 @@ def goemotions(shared: Path, jobs: int, baseline: bool) -> float:
     macro, per = macro_f1([g for g, _ in single], [p for _, p in single])
     print("  per emotion F1: " + ", ".join(f"{k} {v:.3f}" for k, v in per.items()))
     print(f"  macro-F1 (single-emotion comments, n={len(single)}): {macro:.3f}")
-    lenient_gold = [p if p in m else sorted(m)[0] for (_, m), p in zip(rows, predicted, strict=True)]
+    lenient_gold = [
+        p if p in m else sorted(m)[0] for (_, m), p in zip(rows, predicted, strict=True)
+    ]
     lenient, _ = macro_f1(lenient_gold, predicted)
-    print(f"  macro-F1 (all mapped comments, any gold emotion counts, n={len(rows)}): {lenient:.3f}")
+    print(
+        f"  macro-F1 (all mapped comments, any gold emotion counts, n={len(rows)}): {lenient:.3f}"
+    )
     if baseline:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        train = [(t, next(iter(m))) for t, m in read_goemotions(shared / "data" / "goemotions" / "train.tsv") if len(m) == 1]
+        train = [
+            (t, next(iter(m)))
+            for t, m in read_goemotions(shared / "data" / "goemotions" / "train.tsv")
+            if len(m) == 1
+        ]
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         model = LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced")
         model.fit(vectorizer.fit_transform([t for t, _ in train]), [y for _, y in train])
         texts = [t for (t, m) in rows if len(m) == 1]
         reference = list(model.predict(vectorizer.transform(texts)))
         ref_macro, _ = macro_f1([g for g, _ in single], reference)
-        print(f"  reference TF-IDF + logistic regression trained on GoEmotions train: {ref_macro:.3f}")
+        print(
+            f"  reference TF-IDF + logistic regression trained on GoEmotions train: {ref_macro:.3f}"
+        )
     return macro
 
 

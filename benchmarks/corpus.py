@@ -12,7 +12,18 @@ from datetime import UTC, datetime, timedelta
 
 from heard.conversation import Channel, Conversation, Role, Turn
 
-PRODUCTS = ["blender", "router", "laptop", "sofa", "phone case", "kettle", "tent", "printer", "jacket", "monitor"]
+PRODUCTS = [
+    "blender",
+    "router",
+    "laptop",
+    "sofa",
+    "phone case",
+    "kettle",
+    "tent",
+    "printer",
+    "jacket",
+    "monitor",
+]
 PROBLEMS = [
     "hasn't arrived yet",
     "arrived damaged",
@@ -21,7 +32,13 @@ PROBLEMS = [
     "is the wrong size",
     "keeps disconnecting every evening",
 ]
-EVENTS = ["my daughter's party on Saturday", "a trip next week", "work on Monday", "my exam tomorrow", ""]
+EVENTS = [
+    "my daughter's party on Saturday",
+    "a trip next week",
+    "work on Monday",
+    "my exam tomorrow",
+    "",
+]
 FEELINGS = [
     "I'm really frustrated.",
     "This is so annoying.",
@@ -57,7 +74,11 @@ CUSTOMER_REPLIES = [
     "No, I haven't tried that yet.",
     "Okay, thank you, that helps a lot.",
 ]
-CLOSINGS = ["Did that solve it for you?", "Is there anything else I can help with?", "Anything else?"]
+CLOSINGS = [
+    "Did that solve it for you?",
+    "Is there anything else I can help with?",
+    "Anything else?",
+]
 
 
 def conversation(index: int, rng: random.Random) -> Conversation:

@@ -31,8 +31,18 @@ def command_throughput(path: Path, count: int, jobs: int) -> float:
     heard = Path(sys.executable).with_name("heard")
     started = time.perf_counter()
     subprocess.run(
-        [str(heard), "analyze", str(path), "--format", "jsonl", "--out", str(path.with_suffix(".out")),
-         "--jobs", str(jobs), "--quiet"],
+        [
+            str(heard),
+            "analyze",
+            str(path),
+            "--format",
+            "jsonl",
+            "--out",
+            str(path.with_suffix(".out")),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
         check=True,
     )
     elapsed = time.perf_counter() - started
@@ -70,10 +80,14 @@ def main() -> None:
         with path.open("w") as stream:
             for conversation in corpus(args.conversations):
                 stream.write(conversation.to_json() + "\n")
-        print(f"corpus: {args.conversations} conversations x 12 turns ({path.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"corpus: {args.conversations} conversations x 12 turns ({path.stat().st_size / 1e6:.1f} MB)"
+        )
         for jobs in sorted({1, args.jobs}):
             rate = command_throughput(path, args.conversations, jobs)
-            print(f"heard analyze --jobs {jobs}: {rate:,.0f} conversations/s (whole command, incl. start-up)")
+            print(
+                f"heard analyze --jobs {jobs}: {rate:,.0f} conversations/s (whole command, incl. start-up)"
+            )
     latencies = incremental_latency(args.live_conversations)
     print(
         f"incremental analysis of one new turn ({len(latencies)} turns): "

@@ -9,6 +9,7 @@ the highlighted turn text is built here from escaped pieces.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import statistics
@@ -24,7 +25,7 @@ from markupsafe import Markup, escape
 
 from heard.analysis import ENGINE_VERSION, Analysis
 from heard.conversation import Conversation, Role, Turn
-from heard.listening.labels import NEGATIVE_EMOTIONS, Emotion
+from heard.listening.labels import Emotion
 from heard.listening.model import Concern, Signals, TurnAnnotation
 from heard.scoring.aggregate import GroupScorecard
 from heard.scoring.rubric import COMPONENTS
@@ -326,16 +327,18 @@ class _Span:
 def _locate(text: str, quote: str | None, start: int | None, end: int | None) -> tuple[int, int]:
     """Where a quote sits in the text: the offsets when they agree with the quote, else the
     quote's first occurrence, else the offsets when they fit; (-1, -1) when nowhere."""
-    fits = start is not None and end is not None and 0 <= start < end <= len(text)
-    if fits and (not quote or text[start:end] == quote):
-        return start, end  # type: ignore[return-value]
+    offsets = (
+        (start, end)
+        if start is not None and end is not None and 0 <= start < end <= len(text)
+        else None
+    )
+    if offsets is not None and (not quote or text[offsets[0] : offsets[1]] == quote):
+        return offsets
     if quote:
         found = text.find(quote)
         if found >= 0:
             return found, found + len(quote)
-    if fits:
-        return start, end  # type: ignore[return-value]
-    return -1, -1
+    return offsets or (-1, -1)
 
 
 def highlight(text: str, spans: Iterable[_Span]) -> Markup:
@@ -352,7 +355,9 @@ def highlight(text: str, spans: Iterable[_Span]) -> Markup:
         if covering:
             kind = min(covering, key=lambda s: _KIND_ORDER.index(s.kind)).kind
             title = "\n".join(dict.fromkeys(s.note for s in covering))
-            out.append(Markup('<mark class="hl hl-{}" title="{}">{}</mark>').format(kind, title, piece))
+            out.append(
+                Markup('<mark class="hl hl-{}" title="{}">{}</mark>').format(kind, title, piece)
+            )
         else:
             out.append(piece)
         tags = list(dict.fromkeys(s.tag for s in valid if s.end == b and s.tag))
@@ -378,7 +383,12 @@ def _turn_spans(
         if note.emotion is not None and note.emotion_quote:
             start, end = _locate(text, note.emotion_quote, None, None)
             spans.append(
-                _Span(start, end, "emotion", f"sounds {note.emotion.value} ({note.intensity or 0:.2f})")
+                _Span(
+                    start,
+                    end,
+                    "emotion",
+                    f"sounds {note.emotion.value} ({note.intensity or 0:.2f})",
+                )
             )
     for concern in concerns:
         start, end = _locate(text, concern.quote, concern.start, concern.end)
@@ -402,16 +412,16 @@ def _turn_spans(
         if start < 0:
             continue
         effect, _ = _effect(item.effect)
-        note = f"{_pretty(item.component)} {effect}: {item.reason}"
+        why = f"{_pretty(item.component)} {effect}: {item.reason}"
         if (start, end) in placed:  # the same words as a label or concern: add the reason only
-            spans.append(_Span(start, end, placed[(start, end)], note))
+            spans.append(_Span(start, end, placed[(start, end)], why))
             continue
         if customer:  # the customer's words: a feeling or concern met, or not
             kind = "unaddressed" if item.effect < 0 else "concern"
         else:
             kind = "neg" if item.effect < 0 else "pos"
         tag = f"{_pretty(item.component).lower()} {effect}"
-        spans.append(_Span(start, end, kind, note, tag))
+        spans.append(_Span(start, end, kind, why, tag))
     return spans
 
 
@@ -423,8 +433,8 @@ def _nice_step(span: float, target: int = 5) -> float:
     if span <= 0:
         return 1.0
     raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
 
 
 def histogram(scores: Sequence[float | None]) -> Histogram | None:
@@ -457,8 +467,7 @@ def histogram(scores: Sequence[float | None]) -> Histogram | None:
         )
     x_ticks = [Tick(round(frame.left + plot_w * v / 100, 1), str(v)) for v in range(0, 101, 10)]
     y_ticks = [
-        Tick(round(frame.bottom - plot_h * v / y_max, 1), str(v))
-        for v in range(0, y_max + 1, step)
+        Tick(round(frame.bottom - plot_h * v / y_max, 1), str(v)) for v in range(0, y_max + 1, step)
     ]
     description = "; ".join(bar.label for bar in bars if bar.count) or "no scored conversations"
     return Histogram(frame, bars, x_ticks, y_ticks, description, len(scores) - len(known))
@@ -495,8 +504,9 @@ def trajectory_chart(
     known = [t for t in times if t is not None]
     timed = len(known) == len(points) and len(points) > 1 and max(known) > min(known)
 
-    frame = Frame(width=640, height=230, left=56, top=14, right=620, bottom=176)
+    frame = Frame(width=640, height=230, left=56, top=14, right=572, bottom=176)
     plot_w, plot_h = frame.right - frame.left, frame.bottom - frame.top
+    pad = 10.0  # keeps the first and last points off the axes
 
     def y_of(valence: float) -> float:
         return round(frame.top + plot_h * (1 - max(-1.0, min(1.0, valence))) / 2, 1)
@@ -520,10 +530,11 @@ def trajectory_chart(
         step = _nice_step(span)
         x_max = step * math.ceil(span / step)
         span_x = x_max or 1.0
-        xs = [round(frame.left + plot_w * ((v - start) / per) / span_x, 1) for v in values]
+        inner = plot_w - 2 * pad
+        xs = [round(frame.left + pad + inner * ((v - start) / per) / span_x, 1) for v in values]
         tick = 0.0
         while tick <= x_max + 1e-9:
-            x_ticks.append(Tick(round(frame.left + plot_w * tick / span_x, 1), _number(tick)))
+            x_ticks.append(Tick(round(frame.left + pad + inner * tick / span_x, 1), _number(tick)))
             tick += step
         x_label = f"Time from the start ({unit})"
     else:
@@ -579,7 +590,9 @@ def _emotion_badge(emotion: str, intensity: float | None = None, quote: str | No
 # Per conversation.
 
 
-def _turn_time(turn: Turn, previous: Turn | None, seconds_shown: bool) -> tuple[str | None, str | None]:
+def _turn_time(
+    turn: Turn, previous: Turn | None, seconds_shown: bool
+) -> tuple[str | None, str | None]:
     if turn.start is not None:
         label = _clock(turn.start)
         if turn.end is not None:
@@ -632,7 +645,9 @@ def _signal_groups(signals: Signals) -> list[SignalGroup]:
             if timing.longest_agent_monologue_turn
             else ""
         )
-        t.append(("Longest agent monologue", _duration(timing.longest_agent_monologue_seconds) + where))
+        t.append(
+            ("Longest agent monologue", _duration(timing.longest_agent_monologue_seconds) + where)
+        )
     if timing.patience_seconds is not None:
         t.append(("Median pause before answering", _duration(timing.patience_seconds)))
     if timing.dead_air_seconds is not None:
@@ -682,7 +697,12 @@ def conversation_view(
     index: int, conversation: Conversation, analysis: Analysis, open_: bool
 ) -> ConversationView:
     anchor = f"c{index}-{_anchor(conversation.id)}"
-    anchors = {turn.id: f"{anchor}-{_anchor(turn.id)}" for turn in conversation.turns}
+    anchors: dict[str, str] = {}
+    for position, turn in enumerate(conversation.turns, start=1):
+        candidate = f"{anchor}-{_anchor(turn.id)}"
+        if candidate in anchors.values():  # two ids that differ only in punctuation
+            candidate = f"{candidate}-{position}"
+        anchors[turn.id] = candidate
     notes = {note.id: note for note in analysis.turns}
     signals = analysis.signals
     unaddressed_ids = {c.id for c in signals.unaddressed_concerns}
@@ -829,9 +849,7 @@ def build_report(
     teams: Sequence[GroupScorecard],
 ) -> Report:
     """The report's contents, before layout (conversations lowest score first)."""
-    ordered = sorted(
-        ((i, c, a) for i, (c, a) in enumerate(pairs, start=1)), key=_sort_key
-    )
+    ordered = sorted(((i, c, a) for i, (c, a) in enumerate(pairs, start=1)), key=_sort_key)
     lowest = ordered[0][0] if ordered and ordered[0][2].listening_score is not None else None
     views = [conversation_view(i, c, a, open_=i == lowest) for i, c, a in ordered]
     overview = [
@@ -841,7 +859,9 @@ def build_report(
             agent=view.agent or "–",
             team=view.team or "",
             channel=view.channel,
-            started=(conversation.started_at.strftime("%Y-%m-%d") if conversation.started_at else "–"),
+            started=(
+                conversation.started_at.strftime("%Y-%m-%d") if conversation.started_at else "–"
+            ),
             score=_score_cell(analysis.listening_score, "no component could be scored"),
             components=[
                 _score_cell(analysis.components[n].score, analysis.components[n].reason)
@@ -861,14 +881,18 @@ def build_report(
     channels = Counter(c.channel.value for c, _ in pairs)
     facts = [
         ("Conversations", str(len(pairs))),
-        ("Agents", str(len(agent_ids)) + ("" if all(c.agent_id for c, _ in pairs) else " (and some with no agent id)")),
+        (
+            "Agents",
+            str(len(agent_ids))
+            + ("" if all(c.agent_id for c, _ in pairs) else " (and some with no agent id)"),
+        ),
         ("Teams", str(len(team_ids))),
         ("Channels", ", ".join(f"{n} {name}" for name, n in sorted(channels.items())) or "–"),
     ]
-    try:
+    first: datetime | None = None
+    last: datetime | None = None
+    with contextlib.suppress(TypeError, ValueError):  # none, or naive and aware mixed
         first, last = min(dates), max(dates)
-    except (TypeError, ValueError):  # none, or naive and aware mixed
-        first = last = None
     if first is not None and last is not None:
         span = first.strftime("%Y-%m-%d")
         if last.date() != first.date():
@@ -923,6 +947,4 @@ def render_report(
     """One self-contained HTML page: summary, score distribution, then every conversation with
     its scorecard, evidence, emotion trajectory and highlighted transcript."""
     report = build_report(pairs, agents, teams)
-    return _env().get_template("report.html.j2").render(
-        report=report, negative_emotions=sorted(e.value for e in NEGATIVE_EMOTIONS)
-    )
+    return _env().get_template("report.html.j2").render(report=report)

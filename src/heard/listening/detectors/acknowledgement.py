@@ -12,7 +12,8 @@ CUES = cue(
     r"\b(?:got it|gotcha|understood|noted|makes sense|that makes sense|fair enough|right,? okay)\b",
     r"\bthanks? (?:you )?for (?:explaining|letting me know|sharing|telling me|the details|"
     r"clarifying|confirming|that information|bearing with me|flagging|raising|reaching out)",
-    r"\btell me more\b|\bgo on\b|\bI'?m listening\b|\bmm+[- ]?h?mm+\b|\buh[- ]huh\b",
+    # "go on" only as a prompt on its own ("Go on." / "Mm-hm, go on"), not "students who go on to…".
+    r"\btell me more\b|\bgo on(?=\s*(?:[,.!?…]|$))|\bI'?m listening\b|\bmm+[- ]?h?mm+\b|\bmm+[- ]hm+\b|\bmhm+\b|\buh[- ]huh\b",
     r"^(?:ok(?:ay)?|right|sure|alright|ah|oh)[,.!]\s*(?:so|I see|thanks?|that)",
 )
 # "I see your order here" is literal seeing, not acknowledgement.

@@ -101,8 +101,10 @@ class CueDetector:
         if view.turn.role is not Role.AGENT:
             return None
         p = probability(view, self.name)
+        vetoed: list[int] = []
         for match in self.cues.finditer(view.turn.text):
             if self.veto is not None and self.veto(view, match):
+                vetoed.append(match.start())
                 continue
             return span_hit(
                 view, self.name, match, max(p, 0.75), f"{self.describe}: “{match.group().strip()}”"
@@ -113,6 +115,12 @@ class CueDetector:
                 if view.features.sentences
                 else None
             )
+            # The model keys on the same words as the cue: when the sentence it picks holds a
+            # vetoed cue ("I see your order here"), the veto stands.
+            if sentence is not None and any(
+                sentence.start <= offset < sentence.end for offset in vetoed
+            ):
+                sentence = None
             if sentence is not None:
                 return sentence_hit(
                     view, self.name, sentence, p, f"{self.describe} (model, p={p:.2f})"

@@ -18,7 +18,12 @@ _RAISES = re.compile(
     r"error|problem|issue|trouble|can't|cannot|won't|unable|need|want|would like|how do i|how can i|"
     r"why|when will|where is|what happened|help|complain\w*|disappoint\w*|worried|urgent|deadline|"
     r"leak\w*|crash\w*|drop\w*|slow|locked|blocked|declined|expired|hasn't|haven't|didn't|doesn't|"
-    r"isn't|wasn't|arrive\w*|deliver\w*|bill\w*|invoice|fee|dead|outage)\b",
+    r"isn't|wasn't|arrive\w*|deliver\w*|bill\w*|invoice|fee|dead|outage|"
+    # Waiting and chasing ("I've been on hold for an hour", "nobody called me back") and plain
+    # requests ("I'd like to update my address").
+    r"on hold|been waiting|still waiting|waiting (?:for|on|since)|nobody|no one|no-one|terrible|awful|"
+    r"rubbish|useless|unusable|unacceptable|where's|where are|been (?:\w+ )?(?:days|weeks|months)|"
+    r"(?:second|third|fourth|fifth) time|I'd like)\b",
     re.IGNORECASE,
 )
 _SMALL_TALK = re.compile(

@@ -14,7 +14,7 @@ from heard.listening.labels import Emotion
 from heard.listening.state import TurnView
 
 # Below this probability a non-neutral emotion is not claimed.
-MIN_PROBABILITY = 0.4
+MIN_PROBABILITY = 0.3
 _LEXICON = {
     Emotion.ANGER: r"unacceptable|ridiculous|disgusting|furious|outrage|angry|livid|sue|lawyer|worst|"
     r"pathetic|joke|incompetent|useless|never again|hate|damn|hell|f\w*k",

@@ -36,6 +36,7 @@ CUES = cue(
     r"\bhow (?:frustrating|stressful|awful|upsetting|worrying|annoying|disappointing)\b",
     r"\bthat(?:'s| is) not (?:okay|ok|acceptable|what you (?:expected|deserve|should))\b",
     r"\byour frustration\b|\byou(?:'re| are) (?:right|understandably) (?:to be|frustrated|upset)\b",
+    r"\bpoor (?:you|thing)\b|\bwhat a (?:nightmare|horrible|awful|terrible|rotten|stressful|worrying)\b",
 )
 FEELING_WORDS = frozenset(
     """frustrating frustrated upset upsetting worried worrying worry stressful stressed anxious scary
@@ -73,11 +74,18 @@ class EmpathyDetector:
     @staticmethod
     def _specific(view: TurnView, quote: str) -> bool:
         """Tied to this customer: shares a content word with what they said (beyond feeling words)."""
-        quoted = content_words(words(quote)) - FEELING_WORDS
+        quoted = _own_words(words(quote)) - FEELING_WORDS
         for index in view.context() or list(view.earlier(Role.CUSTOMER))[:2]:
-            if quoted & content_words(view.state.features[index].tokens):
+            if quoted & _own_words(view.state.features[index].tokens):
                 return True
         return False
+
+
+def _own_words(tokens: list[str]) -> set[str]:
+    """Content words, possessives reduced ("mum's" → "mum") and contractions ("I'm", "you're",
+    "that's") dropped: those are function words that every stock line shares with every customer."""
+    stems = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    return {w for w in content_words(stems) if "'" not in w}
 
 
 detect = EmpathyDetector()

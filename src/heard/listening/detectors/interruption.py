@@ -20,14 +20,16 @@ from heard.listening.state import TurnView
 from heard.listening.text import Sentence, words
 
 MIN_OVERLAP_SECONDS = 0.5
+# Word tokens split "mm-hm" into "mm" + "hm", so the parts are listed too.
 BACKCHANNEL_WORDS = frozenset(
-    "mm mhm mm-hm mmhm uh-huh uh huh yeah yes yep right ok okay sure i see got it oh ah aha".split()
+    "mm mmm hm hmm mhm mhmm mm-hm mmhm uh-huh uh huh yeah yes yep right ok okay sure i see got it oh "
+    "ah aha".split()
 )
 MAX_BACKCHANNEL_WORDS = 3
 CHAT_BURST_SECONDS = 20.0
 CHAT_REPLY_SECONDS = 15.0
 PROTEST = cue(
-    r"\blet me finish\b|\bI(?:'m| am| was|wasn'?t| was not) (?:not )?(?:finished|done|finishing)\b|"
+    r"\blet me finish\b|\bI(?:'m| am| was| wasn'?t| was not) (?:not )?(?:finished|done|finishing)\b|"
     r"\byou(?:'re| are) (?:interrupting|not letting me)\b|\bcan I (?:just )?finish\b|\bas I was saying\b|"
     r"\bstop interrupting\b|\byou cut me off\b|\bplease let me (?:speak|talk|explain)\b"
 )

@@ -14,8 +14,14 @@ from heard.listening.state import TurnView
 from heard.listening.text import words
 
 LEADS = cue(
+    # "Let me check/confirm" leads a restatement only when it checks understanding ("let me make
+    # sure I've got this right"), not "let me check the billing system" or "let me confirm your
+    # address".
+    # ("To confirm your identity, …" is a security check, not a restatement.)
     r"^\s*(?:ok(?:ay)?,?\s+|right,?\s+|so,?\s+)?(?:just )?(?:to (?:confirm|check|make sure|clarify|recap|"
-    r"summari[sz]e|sum up)|let me (?:make sure|check|confirm|recap|summari[sz]e))",
+    r"summari[sz]e|sum up)(?! (?:your |the )?(?:identity|security|date of birth|(?:that )?(?:it'?s|it is) "
+    r"(?:really )?you)\b)|let me (?:recap|summari[sz]e)|let me (?:make sure|check|confirm)(?:[:,]| "
+    r"(?:that |if |whether )?I(?:'ve| have|'m| am)? (?:understand|understood|got|get|have|heard|follow)))",
     r"\bif I(?:'ve| have)? (?:understand|understood|got|heard) (?:you|this|that|it|everything)? ?(?:right|correctly)",
     r"^\s*(?:ok(?:ay)?,?\s+|right,?\s+)?so,? (?:you(?:'re| are| have|'ve| had| were| feel| need| want| mean| "
     r"think| can't| cannot| haven't| didn't)|your|the (?:order|parcel|package|charge|problem|issue)|"

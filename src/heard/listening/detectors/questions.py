@@ -12,14 +12,17 @@ import re
 
 from heard.conversation import Role
 from heard.listening.detectors.base import cue, sentence_hit
+from heard.listening.detectors.dismissive import CUES as DISMISSIVE
+from heard.listening.detectors.follow_up import FIX_CHECK
 from heard.listening.detectors.paraphrase import LEADS as PARAPHRASE_LEADS
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
 from heard.listening.text import Sentence, words
 
 NOT_CLARIFYING = cue(
-    r"\bhow (?:are|r) (?:you|u|things)\b|\bhow(?:'s| is) (?:your|it going|everything|life)\b|"
-    r"\bhow (?:have you been|was your (?:day|weekend))\b",
+    r"\bhow (?:are|r) (?:you|u|things)(?: (?:doing|today|this (?:morning|afternoon|evening))| doing today)?\s*[?!.]*$|"
+    r"\bhow(?:'s| is) (?:your (?:day|morning|evening|week)|it going|everything|life)\b|"
+    r"\bhow (?:have you been|was your (?:day|weekend))\b|\bhow(?:'s| is| was| about) yours\b|\band you\?",
     r"\bhow (?:can|may|could|might) (?:I|we) (?:help|assist)\b|\bwhat can (?:I|we) do for you\b",
     r"\b(?:is there )?anything else\b|\bcan I help (?:you )?with anything\b",
     r"\b(?:would|do) you (?:like|want) (?:me|us) to\b|\bwould you (?:like|prefer) (?:a|an|the|to)\b|"
@@ -27,10 +30,18 @@ NOT_CLARIFYING = cue(
     r"\bmay I (?:offer|send|place|put)\b|\bdo you want (?:a|an|the|me)\b",
     r"\bhave you (?:tried|considered|thought (?:about|of)|looked (?:into|at))\b|\bwhy (?:don'?t|not) you\b|"
     r"\bwhy not\b|\bcould you (?:try|restart|reset|clear)\b|\bhow about\b|\bwhat about (?:trying|calling)\b",
+    # Suggestions phrased as questions are solutions.
+    r"\bis it possible (?:to|for you to)\b|\b(?:maybe|perhaps) (?:you|it|try)\b|\byou (?:could|should|might) "
+    r"(?:try|talk|ask|speak|reach|consider|look)\b|\bwould it (?:help|be worth)\b|\bwhat if you\b|"
+    r"\bdo you think (?:it|you|that) (?:would|could|might) (?:help|be (?:worth|good|a good idea))\b|"
+    r"\bhave you (?:ever )?(?:tried|thought of|considered|looked into)\b",
     r"\b(?:did|does|has|have|is) (?:that|this|it|everything) (?:help|work|solve|fix|resolve|sort|answer|"
     r"make sense|working|sorted|resolved|clear)",
     r"\bwhat do you (?:want|expect) (?:me|us)\b|\bdo you (?:even|not) (?:read|understand)\b",
     r"\bcan you (?:hold|wait|bear with)\b|\bwould you mind (?:holding|waiting)\b",
+    # Asking whether a proposal suits is agreement-seeking, not understanding.
+    r"\bhow does that sound\b|\b(?:does|would|will) that (?:sound (?:good|ok|okay|alright|fair)|work for you|"
+    r"suit you|be (?:ok|okay|alright|all right))\b",
 )
 OPEN_START = re.compile(
     r"^\s*(?:(?:and|so|okay|ok|right|also|but),?\s+)?(?:what|how|why|when|where|which|who|whose|tell me|"
@@ -38,13 +49,28 @@ OPEN_START = re.compile(
     r"would you (?:describe|explain|tell)|talk me through|walk me through)\b",
     re.IGNORECASE,
 )
+# Invitations to tell more, with or without a question mark ("Tell me more about that").
+INVITATION = cue(
+    r"^\s*(?:(?:so|okay|ok|please|and),?\s+)?(?:tell me (?:more|about|what|how|why)|(?:can|could|would) you "
+    r"(?:please )?(?:tell me|explain|describe|walk me through|share)|please (?:tell|explain|describe|share)|"
+    r"walk me through|talk me through|would you like to (?:talk|share|tell|say|explain|chat)|"
+    r"do you want to (?:talk|share|tell me))\b"
+)
+# A question that checks a restatement ("So you feel left out?") is a paraphrase.
+RESTATES = cue(
+    r"^\s*(?:(?:oh|ah|okay|ok|right|and|but),?\s+)?(?:so,? (?:you|your|it'?s|it is|he|she|they)|it sounds like|"
+    r"sounds like|you feel|you're saying|you are saying|you mean|what you(?:'re| are) saying)\b"
+)
 CHECK = cue(
     r"\b(?:is|was) (?:that|this) (?:right|correct|accurate)\b|\bdid I get (?:that|this|it) right\b|"
     r"\bhave I (?:got|understood) (?:that|this|it|everything)\b|\bright\?\s*$"
 )
+# A question without its question mark: an auxiliary verb before a subject ("have you…", not
+# the imperative "have a great day"), or a question word.
 _QUESTION_START = re.compile(
-    r"^\s*(?:(?:and|so|okay|ok|also|but),?\s+)?(?:do|does|did|is|are|was|were|have|has|can|could|will|"
-    r"would|what|how|why|when|where|which|who)\b",
+    r"^\s*(?:(?:and|so|okay|ok|also|but),?\s+)?(?:(?:do|does|did|is|are|was|were|have|has|can|could|"
+    r"will|would|should)\s+(?:you|we|they|i|he|she|it|there|your|this|that|anyone|someone|anything)\b|"
+    r"(?:what|how|why|when|where|which|who)\b)",
     re.IGNORECASE,
 )
 
@@ -56,11 +82,15 @@ def is_question(sentence: Sentence) -> bool:
     )
 
 
-# "What's your account number?" starts like an open question but asks for one fact.
+# "What's your account number?" starts like an open question but asks for one fact; so do
+# "Which model is it?" and "Can you tell me your postcode?".
+_FACT = (
+    r"(?:\w+ )?(?:number|name|e-?mail|address|postcode|zip|date|reference|id|account|phone|model|"
+    r"serial|code|username|order|booking|ticket|version|size|browser|device|card|plan)s?\b"
+)
 _ASKS_FOR_A_FACT = re.compile(
-    r"^\s*(?:and |so |okay,? |ok,? )?(?:what(?:'s| is| was)|which) (?:your|the) (?:\w+ )?(?:number|name|"
-    r"e-?mail|address|postcode|zip|date|reference|id|account|phone|model|serial|code|username|"
-    r"order|booking|ticket)\b",
+    rf"^\s*(?:and |so |okay,? |ok,? )?(?:(?:what(?:'s| is| was)|which) (?:your|the) {_FACT}|which {_FACT}|"
+    rf"(?:can|could) you (?:tell|give|send|read) me (?:your|the) {_FACT})",
     re.IGNORECASE,
 )
 
@@ -81,11 +111,20 @@ class ClarifyingQuestionDetector:
             PARAPHRASE_LEADS.search(s.text) for s in view.features.sentences if not is_question(s)
         ) or view.annotation.has("paraphrase")
         found: list[tuple[Sentence, str]] = []
-        for sentence in view.features.sentences:
-            if not is_question(sentence):
+        for sentence in self._left_to_answer(view.features.sentences):
+            if INVITATION.search(sentence.text):
+                # "Can you tell me your postcode?" invites one fact, not an account.
+                kind = "closed" if _ASKS_FOR_A_FACT.search(sentence.text) else "open"
+                found.append((sentence, kind))
                 continue
-            if NOT_CLARIFYING.search(sentence.text):
+            if not is_question(sentence) or NOT_CLARIFYING.search(sentence.text):
                 continue
+            if FIX_CHECK.search(sentence.text):
+                continue  # "Is the light green now?" checks the fix: that is a follow-up
+            if DISMISSIVE.search(sentence.text):
+                continue  # a rhetorical jab ("you can't follow simple instructions, can you?")
+            if RESTATES.search(sentence.text):
+                continue  # "So you feel left out?" checks a restatement: that is a paraphrase
             if CHECK.search(sentence.text) and paraphrasing:
                 continue  # "…, is that right?" serves the paraphrase, which is its own label
             found.append((sentence, question_kind(sentence.text)))
@@ -102,6 +141,26 @@ class ClarifyingQuestionDetector:
             f"asks the customer {'an open' if kind == 'open' else 'a closed'} question to understand",
             {"question": kind, "questions": len(found)},
         )
+
+    @staticmethod
+    def _left_to_answer(sentences: list[Sentence]) -> list[Sentence]:
+        """The questions the agent leaves the customer to answer: the turn's closing run of
+        questions (a question followed by more statements was answered or was rhetorical),
+        allowing a short courtesy after it ("Take your time.")."""
+        end = len(sentences)
+        while (
+            end > 0
+            and len(words(sentences[end - 1].text)) <= 4
+            and not is_question(sentences[end - 1])
+            and not INVITATION.search(sentences[end - 1].text)
+        ):
+            end -= 1
+        start = end
+        while start > 0 and (
+            is_question(sentences[start - 1]) or INVITATION.search(sentences[start - 1].text)
+        ):
+            start -= 1
+        return sentences[start:end]
 
 
 detect = ClarifyingQuestionDetector()

@@ -10,8 +10,9 @@ CUES = cue(
     r"\b(?:it'?s|it is|this is|that'?s|that is) (?:not|in no way) your fault\b",
     r"\byou(?:'re| are) (?:in good hands|not alone|not the (?:first|only)|doing (?:great|well|the right "
     r"thing|your best|so well)|right to)\b",
-    r"\b(?:it|this|everything|things)(?:'ll| will| is going to| are going to) (?:be|work out|get better)"
-    r"(?: (?:fine|okay|ok|alright|all right|sorted|better))?\b",
+    # "It'll be fine", not "it'll be back on your card" (the outcome word is required after "be").
+    r"\b(?:it|this|everything|things)(?:'ll| will| is going to| are going to) (?:be (?:absolutely |completely |"
+    r"perfectly |totally )?(?:fine|okay|ok|alright|all right|sorted|better|safe)\b|work out|get better)",
     r"\brest assured\b|\bnothing to worry about\b|\bthe good news is\b",
     r"\byour (?:money|data|account|funds|savings|details|card|information|booking|order) "
     r"(?:is|are|will be|remains?) (?:safe|secure|protected|fine|not affected)",

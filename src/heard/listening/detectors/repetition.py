@@ -14,6 +14,7 @@ from heard.conversation import Role
 from heard.listening.features import content_words
 from heard.listening.model import Concern
 from heard.listening.state import TurnView
+from heard.listening.text import words
 
 EXPLICIT = re.compile(
     r"\b(?:as I (?:said|told you|mentioned|explained)|I (?:already|just) (?:told|said|gave|explained|"
@@ -70,7 +71,8 @@ class RepetitionDetector:
     @staticmethod
     def _match(view: TurnView, position: int, earlier: list[int]) -> str | None:
         vector = view.features.sentence_vectors[position]
-        mine = content_words(view.features.sentences[position].text.lower().split())
+        # Word tokens, not str.split(): "fee?" and "fee" are the same key word.
+        mine = content_words(words(view.features.sentences[position].text))
         for index in earlier:
             for concern in view.state.annotations[index].concerns:
                 features = view.state.features[index]
@@ -80,7 +82,7 @@ class RepetitionDetector:
                 if other is None:
                     continue
                 similarity = float(features.sentence_vectors[other] @ vector)
-                theirs = content_words(concern.quote.lower().split())
+                theirs = content_words(words(concern.quote))
                 share = len(mine & theirs) / max(min(len(mine), len(theirs)), 1)
                 if similarity >= SIMILARITY or (share >= KEYWORD_SHARE and len(mine & theirs) >= 2):
                     return concern.id

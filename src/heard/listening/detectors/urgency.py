@@ -11,7 +11,8 @@ from heard.listening.state import TurnView
 
 URGENT = re.compile(
     r"\b(?:urgent(?:ly)?|asap|as soon as possible|immediately|right away|right now|emergency|"
-    r"running out|run out|last (?:tablet|dose|day|chance)|deadline|before (?:my|the|our|his|her|"
+    r"running out|run out|last (?:tablet|dose|day|chance)|deadline|(?:only )?(?:one|two|three|a few|\d+) "
+    r"(?:tablets?|pills?|doses?|days?|hours?) left|before (?:my|the|our|his|her|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|next)|by "
     r"(?:tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the end of)|"
     r"(?:need|needs|needed) (?:it|this|them) (?:by|for|before|today|tomorrow|tonight)|"

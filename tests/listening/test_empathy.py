@@ -1,0 +1,82 @@
+"""`empathy`: names or reacts to the customer's feelings; detail.specific vs a stock line."""
+
+from __future__ import annotations
+
+import pytest
+
+STRANDED = "My flight got cancelled and I'm stuck at the airport with two small kids."
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # Tied to this customer's situation: the kids, the airport, being stuck.
+        "That must be so stressful with two little ones in tow.",
+        "I'm so sorry you're stuck at the airport with the kids.",
+        "Being stranded with two kids sounds exhausting.",
+        "Ugh, poor you, stuck there with the little ones.",
+    ],
+)
+def test_specific_empathy(reply, agent: str) -> None:
+    turn = reply(STRANDED, agent)
+    assert turn.has("empathy"), turn.labels
+    assert turn.detail["empathy"] == {"specific": True, "scripted": False}
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # Stock lines that would fit any customer.
+        "I understand your frustration.",
+        "I can imagine how exhausting that is.",
+        "I'm sorry to hear that.",
+        "Oh no, what a nightmare.",
+    ],
+)
+def test_generic_empathy_is_not_specific(reply, agent: str) -> None:
+    turn = reply(STRANDED, agent)
+    assert turn.has("empathy"), turn.labels
+    assert turn.detail["empathy"]["specific"] is False
+
+
+def test_contractions_do_not_make_a_stock_line_specific(reply) -> None:
+    # The customer said "I'm"; so does the stock line. That is not echoing their situation.
+    turn = reply(STRANDED, "I'm sorry for any inconvenience caused.")
+    assert turn.has("empathy")
+    assert turn.detail["empathy"]["specific"] is False
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Your new flight leaves at 6pm from gate 12.",
+        "I understand.",  # acknowledgement, not a feeling
+        "Sorry, I didn't catch that.",  # the agent's own hearing
+        "Sorry for the wait.",
+        "We apologise for the inconvenience.",
+        "I understand, but that's not our problem.",
+    ],
+)
+def test_not_empathy(reply, agent: str) -> None:
+    assert not reply(STRANDED, agent).has("empathy")
+
+
+def test_quote_is_the_empathetic_sentence(reply) -> None:
+    agent = (
+        "Let me look at the next flights out. That must be so stressful with two little ones "
+        "in tow. There's a seat on the 18:40."
+    )
+    hit = reply(STRANDED, agent).hit("empathy")
+    assert hit is not None
+    assert hit.quote == "That must be so stressful with two little ones in tow."
+    assert agent[hit.start : hit.end] == hit.quote
+
+
+def test_specific_to_a_loss(reply) -> None:
+    turn = reply(
+        "My husband Callum passed away in March and I need to close his account.",
+        "I'm so sorry for your loss, and I'm sorry you're having to deal with Callum's "
+        "accounts on top of everything.",
+    )
+    assert turn.has("empathy")
+    assert turn.detail["empathy"]["specific"] is True

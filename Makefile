@@ -20,13 +20,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## demo: read the bundled example conversations (every format) and show what heard found
+## demo: analyse the bundled example conversations (every format): scorecards, evidence, report
 demo: $(VENV)/.installed
-	$(BIN)/heard formats
 	$(BIN)/heard read examples/ --to table
+	$(BIN)/heard analyze examples/
 	@mkdir -p out
-	$(BIN)/heard read examples/ --out out/conversations.jsonl
-	@echo "Native JSONL written to out/conversations.jsonl"
+	$(BIN)/heard analyze examples/ --format jsonl --out out/analysis.jsonl --quiet
+	$(BIN)/heard analyze examples/ --format html --out out/report.html --quiet
+	@echo "Scorecards with evidence: out/analysis.jsonl; report: out/report.html"
 
 ## test: lint, type-check and run the whole test suite
 test: lint typecheck unit

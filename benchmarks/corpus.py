@@ -61,7 +61,8 @@ AGENT_MIDDLE = [
     "As I already said, it's with the courier.",
 ]
 AGENT_SOLUTIONS = [
-    "I've arranged a replacement that will arrive by Thursday, and I'll email you tomorrow to confirm.",
+    "I've arranged a replacement that will arrive by Thursday, "
+    "and I'll email you tomorrow to confirm.",
     "I've refunded the duplicate charge; you'll see it within 3 to 5 working days.",
     "Please unplug it for ten seconds, then hold the reset button until the light flashes.",
     "There's nothing I can do, that's our policy.",

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import corpus  # noqa: E402
+from corpus import corpus
 
-from heard.listening import default_pipeline  # noqa: E402
-from heard.listening.resources import warm_up  # noqa: E402
+from heard.listening import default_pipeline
+from heard.listening.resources import warm_up
 
 
 def command_throughput(path: Path, count: int, jobs: int) -> float:
@@ -66,7 +66,7 @@ def incremental_latency(count: int) -> list[float]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -81,12 +81,14 @@ def main() -> None:
             for conversation in corpus(args.conversations):
                 stream.write(conversation.to_json() + "\n")
         print(
-            f"corpus: {args.conversations} conversations x 12 turns ({path.stat().st_size / 1e6:.1f} MB)"
+            f"corpus: {args.conversations} conversations x 12 turns "
+            f"({path.stat().st_size / 1e6:.1f} MB)"
         )
         for jobs in sorted({1, args.jobs}):
             rate = command_throughput(path, args.conversations, jobs)
             print(
-                f"heard analyze --jobs {jobs}: {rate:,.0f} conversations/s (whole command, incl. start-up)"
+                f"heard analyze --jobs {jobs}: {rate:,.0f} conversations/s "
+                "(whole command, incl. start-up)"
             )
     latencies = incremental_latency(args.live_conversations)
     print(

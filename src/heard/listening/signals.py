@@ -27,6 +27,8 @@ from heard.listening.text import words
 # Turns that show a concern was heard, and turns that do something about it.
 ACKNOWLEDGING = ("acknowledgement", "paraphrase", "empathy", "clarifying_question")
 ANSWERING = ("solution", "timeline", "ownership", "follow_up")
+# What breaks a run of closed questions into a conversation rather than an interrogation.
+WARM = ("acknowledgement", "paraphrase", "empathy")
 # A concern counts as heard only if an agent turn that relates to it answers within this many
 # agent turns (later answers are a sign the customer had to wait or repeat).
 AGENT_TURNS_TO_ADDRESS = 3
@@ -152,7 +154,7 @@ def interrogations(state: ConversationState) -> list[Interrogation]:
         if annotation.role is not Role.AGENT:
             continue
         hit = annotation.hit("clarifying_question")
-        warm = any(annotation.has(label) for label in ACKNOWLEDGING)
+        warm = any(annotation.has(label) for label in WARM)
         if hit is not None and hit.detail.get("question") == "closed" and not warm:
             current.append((annotation.id, hit.quote))
         else:

@@ -233,8 +233,9 @@ def clarification(inputs: _Inputs) -> ComponentScore:
             Evidence(
                 component="clarification",
                 turn_id=run.turn_ids[0],
-                quote=" / ".join(run.quotes),
-                reason=f"{len(run.turn_ids)} closed questions in a row with no acknowledgement: an interrogation",
+                quote=run.quotes[0],
+                reason=f"{len(run.turn_ids)} closed questions in a row ({', '.join(run.turn_ids)}) "
+                "with no acknowledgement: an interrogation",
                 effect=-rules.interrogation,
             )
         )

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from heard.listening.features import HASH_SIZE  # noqa: E402
-from heard.listening.labels import MODEL_LABELS, Emotion  # noqa: E402
+from heard.listening.labels import FUNCTION_LABELS, MODEL_LABELS, Emotion  # noqa: E402
 from heard.listening.linear import LinearModel  # noqa: E402
 from training.common import DATA, read_jsonl, reply_matrix, text_matrix  # noqa: E402
 from training.goemotions import read_goemotions  # noqa: E402
@@ -106,6 +106,49 @@ def train_agent() -> None:
     ).save(MODELS / "agent_labels.npz")
     print("agent labels: examples", len(rows), "cv F1", json.dumps(cv_f1))
     print("thresholds", dict(zip(labels, np.round(thresholds, 2).tolist(), strict=True)))
+
+
+def train_functions() -> None:
+    """What a turn mainly does: none or one of the five listening functions (softmax).
+
+    Examples carry a ``primary`` label (the newer files); in the older ones a turn with exactly
+    one of the five labels has that as its main function and a turn with no label has none;
+    turns with several are left out rather than guessed.
+    """
+    classes = ["none", *(label.value for label in FUNCTION_LABELS)]
+    rows = []
+    for row in agent_rows():
+        primary = row.get("primary")
+        if primary is None:
+            functions = [label for label in row["labels"] if label in classes]  # type: ignore[attr-defined]
+            if len(functions) == 1:
+                primary = functions[0]
+            elif not row["labels"]:
+                primary = "none"
+        if primary in classes:
+            rows.append((row, classes.index(str(primary))))
+    replies = [str(r["reply"]) for r, _ in rows]
+    contexts = [" ".join(list(r["context"])[-2:]) for r, _ in rows]  # type: ignore[call-overload]
+    features = reply_matrix(replies, contexts)
+    targets = np.array([y for _, y in rows])
+    model = LogisticRegression(C=AGENT_C, max_iter=4000, class_weight="balanced")
+    predicted = np.zeros(len(rows), dtype=int)
+    for train, test in KFold(5, shuffle=True, random_state=13).split(features):
+        fold = LogisticRegression(C=AGENT_C, max_iter=4000, class_weight="balanced")
+        predicted[test] = fold.fit(features[train], targets[train]).predict(features[test])
+    cv = float(f1_score(targets, predicted, average="macro"))
+    model.fit(features, targets)
+    dense, hashed = split_weights(model.coef_, features.shape[1] - HASH_SIZE)
+    LinearModel(
+        labels=tuple(classes),
+        kind="softmax",
+        dense_weights=dense,
+        hashed_weights=hashed,
+        bias=model.intercept_.astype(np.float32),
+        thresholds=np.zeros(len(classes), dtype=np.float32),
+        info={"examples": len(rows), "cv_macro_f1": round(cv, 3), "C": AGENT_C},
+    ).save(MODELS / "agent_functions.npz")
+    print(f"agent functions: examples {len(rows)}, cross-validated macro-F1 {cv:.3f}")
 
 
 def tune_class_bias(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -211,9 +254,11 @@ def train_emotion() -> None:
 
 
 if __name__ == "__main__":
-    targets = set(sys.argv[1:]) or {"agent", "emotion"}
+    targets = set(sys.argv[1:]) or {"agent", "functions", "emotion"}
     MODELS.mkdir(parents=True, exist_ok=True)
     if "agent" in targets:
         train_agent()
+    if "functions" in targets:
+        train_functions()
     if "emotion" in targets:
         train_emotion()

@@ -10,7 +10,7 @@ import numpy as np
 
 from heard.conversation import Role
 from heard.listening.features import FloatArray, reply_features, text_features
-from heard.listening.resources import agent_model, emotion_model, encoder
+from heard.listening.resources import agent_model, emotion_model, encoder, function_model
 from heard.listening.state import ConversationState, TurnFeatures
 from heard.listening.text import split_sentences, words
 
@@ -80,6 +80,15 @@ def _agent_probabilities(
         reply_texts, reply_contexts, np.vstack(reply_vectors), np.vstack(row_context_vectors)
     )
     probabilities = model.probabilities(dense, hashed)
+    whole_rows = [start for start, _ in spans]
+    functions = function_model()
+    function_probabilities = functions.probabilities(
+        dense[whole_rows], [hashed[row] for row in whole_rows]
+    )
+    for n, k in enumerate(positions):
+        features[k].function_probabilities = {
+            label: float(function_probabilities[n, j]) for j, label in enumerate(functions.labels)
+        }
     for (start, end), k in zip(spans, positions, strict=True):
         whole = probabilities[start]
         per_sentence = (

@@ -41,6 +41,16 @@ NEGATIVE_EMOTIONS = frozenset(
     {Emotion.ANGER, Emotion.FRUSTRATION, Emotion.ANXIETY, Emotion.SADNESS, Emotion.CONFUSION}
 )
 
+# What a turn mainly does, as one choice among these (or none): a second model decides this,
+# because a turn that does one thing well should not be credited with three.
+FUNCTION_LABELS: tuple[AgentLabel, ...] = (
+    AgentLabel.CLARIFYING_QUESTION,
+    AgentLabel.PARAPHRASE,
+    AgentLabel.EMPATHY,
+    AgentLabel.REASSURANCE,
+    AgentLabel.SOLUTION,
+)
+
 # Labels the trained agent-turn model predicts (the others come from timing and rules alone).
 MODEL_LABELS: tuple[AgentLabel, ...] = (
     AgentLabel.ACKNOWLEDGEMENT,

@@ -18,6 +18,12 @@ def agent_model() -> LinearModel:
 
 
 @lru_cache(maxsize=1)
+def function_model() -> LinearModel:
+    """What an agent turn mainly does: none, or one of FUNCTION_LABELS (softmax)."""
+    return LinearModel.load(MODELS / "agent_functions.npz")
+
+
+@lru_cache(maxsize=1)
 def emotion_model() -> LinearModel:
     return LinearModel.load(MODELS / "emotion.npz")
 
@@ -32,5 +38,6 @@ def warm_up() -> None:
 
     encoder()
     agent_model()
+    function_model()
     emotion_model()
     detect_language("warm up the language model now")

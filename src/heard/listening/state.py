@@ -31,6 +31,8 @@ class TurnFeatures:
     # each sentence (rows follow ``sentences``).
     label_probabilities: dict[str, float] = field(default_factory=dict)
     sentence_label_probabilities: dict[str, FloatArray] = field(default_factory=dict)
+    # Agent turns: what the turn mainly does ("none" or a function label) → probability.
+    function_probabilities: dict[str, float] = field(default_factory=dict)
     # Customer turns: emotion → probability.
     emotion_probabilities: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -106,6 +108,13 @@ class TurnView:
         if scores is None or not len(scores):
             return self.features.label_probabilities.get(label, 0.0)
         return float(scores[min(position, len(scores) - 1)])
+
+    def main_function(self) -> tuple[str, float]:
+        """What this agent turn mainly does, by the function model, and its probability."""
+        probabilities = self.features.function_probabilities
+        if not probabilities:
+            return "none", 0.0
+        return max(probabilities.items(), key=lambda item: item[1])
 
     def best_sentence(self, label: str) -> int:
         """The sentence most typical of ``label`` (by the model), for quoting as evidence."""

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from heard.conversation import Role
+from heard.listening.labels import FUNCTION_LABELS
 from heard.listening.model import Hit
 from heard.listening.resources import agent_model
 from heard.listening.state import TurnView
 from heard.listening.text import Sentence
+
+_FUNCTIONS = frozenset(label.value for label in FUNCTION_LABELS)
 
 
 class AgentDetector(Protocol):
@@ -76,6 +79,23 @@ def probability(view: TurnView, label: str) -> float:
     return view.features.label_probabilities.get(label, 0.0)
 
 
+# The function model must give its choice at least this probability to stand on its own.
+MIN_FUNCTION_PROBABILITY = 0.4
+
+
+def model_says(view: TurnView, label: str, margin: float = 0.0) -> float | None:
+    """The model's confidence that this turn does ``label``, or None when it does not say so.
+
+    The five listening functions come from the function model (the turn's main function);
+    the other labels from the per-label model above its cross-validated threshold + margin.
+    """
+    if label in _FUNCTIONS:
+        main, p = view.main_function()
+        return p if main == label and p >= MIN_FUNCTION_PROBABILITY else None
+    p = probability(view, label)
+    return p if p >= min(threshold(label) + margin, 0.95) else None
+
+
 def threshold(label: str) -> float:
     model = agent_model()
     return float(model.thresholds[model.labels.index(label)])
@@ -109,7 +129,9 @@ class CueDetector:
             return span_hit(
                 view, self.name, match, max(p, 0.75), f"{self.describe}: “{match.group().strip()}”"
             )
-        if self.use_model and p >= min(threshold(self.name) + self.model_margin, 0.95):
+        said = model_says(view, self.name, self.model_margin) if self.use_model else None
+        if said is not None:
+            p = said
             sentence = (
                 view.features.sentences[view.best_sentence(self.name)]
                 if view.features.sentences

@@ -8,7 +8,7 @@ across conversations, when the same agent uses the same line again and again.
 from __future__ import annotations
 
 from heard.conversation import Role
-from heard.listening.detectors.base import cue, probability, sentence_hit, span_hit, threshold
+from heard.listening.detectors.base import cue, model_says, probability, sentence_hit, span_hit
 from heard.listening.features import content_words
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
@@ -24,8 +24,11 @@ CUES = cue(
     rf"\b(?:that|it|this)(?:'s| is| must be| must have been| would be| sounds| seems| can be| can't be| "
     rf"cannot be) (?:so |really |very |incredibly |such |truly |genuinely |extremely |quite )?{FEELING}",
     rf"\b(?:sounds|sound) (?:so |really |very |incredibly |quite )?{FEELING}",
-    r"\bI(?:'m| am) (?:so |really |very |truly |terribly |genuinely )?sorry (?:to hear|that|you|for (?:your|the|all)|"
-    r"about)",
+    # "I'm so sorry the lamp arrived cracked": sorry about what happened to them, not "sorry, but"
+    # or "sorry for the wait" (an apology for the service, not a reaction to their feelings).
+    r"\bI(?:'m| am) (?:so |really |very |truly |terribly |genuinely )?sorry(?:,)? (?!(?:but|for (?:the )?"
+    r"(?:wait|delay|hold)|to (?:keep|have kept|interrupt)|about the wait)\b)(?:to hear|that|you|for|about|"
+    r"the|your|this|it|what|how|all)\b",
     r"\bI can (?:only )?(?:imagine|understand|see|tell) (?:how|why|what|that)\b",
     r"\bI (?:completely |totally |fully )?understand (?:how|why|your|that this|that it|the frustration)",
     r"\b(?:completely|totally|perfectly|entirely|very) understandable\b|\bno wonder you\b",
@@ -57,7 +60,8 @@ class EmpathyDetector:
             hit = span_hit(
                 view, self.name, match, max(p, 0.8), "names or reacts to the customer's feelings"
             )
-        elif p >= min(threshold(self.name) + 0.15, 0.95) and view.features.sentences:
+        elif (said := model_says(view, self.name)) is not None and view.features.sentences:
+            p = said
             sentence = view.features.sentences[view.best_sentence(self.name)]
             hit = sentence_hit(
                 view,

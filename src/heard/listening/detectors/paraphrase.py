@@ -7,7 +7,7 @@ said recently (or, for a recap, anywhere in the conversation), yet not a verbati
 from __future__ import annotations
 
 from heard.conversation import Role
-from heard.listening.detectors.base import cue, probability, sentence_hit, threshold
+from heard.listening.detectors.base import cue, model_says, probability, sentence_hit
 from heard.listening.features import content_words, longest_copied_run
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
@@ -51,6 +51,7 @@ class ParaphraseDetector:
             return None
         everything = list(view.earlier(Role.CUSTOMER))
         p = probability(view, self.name)
+        said = model_says(view, self.name)
         best: tuple[float, Hit] | None = None
         for position, sentence in enumerate(view.features.sentences):
             lead = LEADS.search(sentence.text)
@@ -66,8 +67,8 @@ class ParaphraseDetector:
             if lead and similarity >= MIN_SIMILARITY - 0.1:
                 confidence = max(p, 0.6 + similarity / 3)
                 reason = f"restates the customer's words in their own (similarity {similarity:.2f})"
-            elif max(p, sentence_p) >= threshold(self.name) and similarity >= MIN_MODEL_SIMILARITY:
-                confidence = max(p, sentence_p)
+            elif said is not None and similarity >= MIN_MODEL_SIMILARITY:
+                confidence = max(said, sentence_p)
                 reason = f"restates what the customer said (model p={confidence:.2f}, similarity {similarity:.2f})"
             else:
                 continue

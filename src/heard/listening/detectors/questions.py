@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from heard.conversation import Role
-from heard.listening.detectors.base import cue, sentence_hit
+from heard.listening.detectors.base import cue, model_says, sentence_hit
 from heard.listening.detectors.dismissive import CUES as DISMISSIVE
 from heard.listening.detectors.follow_up import FIX_CHECK
 from heard.listening.detectors.paraphrase import LEADS as PARAPHRASE_LEADS
@@ -129,7 +129,7 @@ class ClarifyingQuestionDetector:
                 continue  # "…, is that right?" serves the paraphrase, which is its own label
             found.append((sentence, question_kind(sentence.text)))
         if not found:
-            return None
+            return self._by_model(view)
         # Quote the open question when there is one: it is what the customer is invited to answer.
         sentence, kind = next(((s, k) for s, k in found if k == "open"), found[0])
         p = view.features.label_probabilities.get(self.name, 0.5)
@@ -140,6 +140,33 @@ class ClarifyingQuestionDetector:
             max(p, 0.7),
             f"asks the customer {'an open' if kind == 'open' else 'a closed'} question to understand",
             {"question": kind, "questions": len(found)},
+        )
+
+    def _by_model(self, view: TurnView) -> Hit | None:
+        """When the model says the turn mainly asks, quote its last genuine question."""
+        said = model_says(view, self.name)
+        if said is None:
+            return None
+        candidates = [
+            s
+            for s in view.features.sentences
+            if (is_question(s) or INVITATION.search(s.text))
+            and not NOT_CLARIFYING.search(s.text)
+            and not FIX_CHECK.search(s.text)
+            and not DISMISSIVE.search(s.text)
+        ]
+        if not candidates:
+            return None
+        sentence = candidates[-1]
+        kind = question_kind(sentence.text)
+        return sentence_hit(
+            view,
+            self.name,
+            sentence,
+            said,
+            f"asks the customer {'an open' if kind == 'open' else 'a closed'} question to understand "
+            f"(model, p={said:.2f})",
+            {"question": kind, "questions": len(candidates)},
         )
 
     @staticmethod

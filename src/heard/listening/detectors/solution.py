@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from heard.conversation import Role
-from heard.listening.detectors.base import cue, probability, sentence_at, sentence_hit, threshold
+from heard.listening.detectors.base import cue, model_says, probability, sentence_at, sentence_hit
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
 
@@ -62,7 +62,8 @@ class SolutionDetector:
             hit = sentence_hit(
                 view, self.name, sentence, max(p, 0.75), "gives a concrete step or remedy"
             )
-        elif p >= min(threshold(self.name) + 0.1, 0.95) and view.features.sentences:
+        elif (said := model_says(view, self.name)) is not None and view.features.sentences:
+            p = said
             sentence = view.features.sentences[view.best_sentence(self.name)]
             hit = sentence_hit(
                 view,

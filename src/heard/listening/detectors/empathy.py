@@ -20,7 +20,19 @@ FEELING = (
     r"inconvenient|terrible|horrible|unsettling|alarming|sad|lonely|a shock|a worry|a nightmare|"
     r"a pain|a hassle|not (?:nice|fun|ideal|easy))"
 )
+FEELING_STATES = (
+    r"(?:frustrated|upset|worried|anxious|stressed|sad|lonely|alone|hurt|angry|mad|scared|afraid|"
+    r"overwhelmed|exhausted|lost|stuck|confused|disappointed|hopeless|depressed|down|low|nervous|"
+    r"guilty|ashamed|betrayed|helpless|isolated|drained|burnt out|burned out|torn|rejected|"
+    r"unappreciated|insecure|heartbroken|devastated|let down|fed up|panicked|unsure|trapped|"
+    r"discouraged|defeated|embarrassed|jealous|resentful|bitter|numb|empty)"
+)
 CUES = cue(
+    # Reflections of a feeling state: "it sounds like you're feeling stuck", "you seem exhausted".
+    rf"\b(?:it |that )?(?:sounds|seems|looks) (?:like|as (?:if|though)) you(?:'re| are|'ve been| have been)? "
+    rf"(?:feeling |feel |really |so |very |quite |a (?:bit|little) |pretty )*{FEELING_STATES}\b",
+    rf"\byou (?:seem|sound|must be|must feel|might be feeling|may be feeling|are feeling|'re feeling|feel) "
+    rf"(?:so |really |very |quite |a (?:bit|little) |pretty |kind of |like )*{FEELING_STATES}\b",
     rf"\b(?:that|it|this)(?:'s| is| must be| must have been| would be| sounds| seems| can be| can't be| "
     rf"cannot be) (?:so |really |very |incredibly |such |truly |genuinely |extremely |quite )?{FEELING}",
     rf"\b(?:sounds|sound) (?:so |really |very |incredibly |quite )?{FEELING}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from heard.conversation import Role
 from heard.listening.detectors.base import cue, model_says, probability, sentence_hit
+from heard.listening.detectors.empathy import CUES as EMPATHY_CUES
 from heard.listening.features import content_words, longest_copied_run
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
@@ -26,11 +27,16 @@ LEADS = cue(
     r"^\s*(?:ok(?:ay)?,?\s+|right,?\s+)?so,? (?:you(?:'re| are| have|'ve| had| were| feel| need| want| mean| "
     r"think| can't| cannot| haven't| didn't)|your|the (?:order|parcel|package|charge|problem|issue)|"
     r"it(?:'s| is| was| has)|since|basically|what)",
-    r"\b(?:it|that) sounds like (?:you|your|the)",
+    r"\b(?:it|that) (?:sounds|seems) (?:like|that|as (?:if|though)) (?:you|your|the)",
+    r"^\s*(?:(?:so|and|oh|ok(?:ay)?),?\s+)?you (?:mentioned|said|told me|were saying|explained)\b",
+    r"\bfrom what you(?:'ve| have)? (?:said|told me|describe|described|wrote|written)\b",
+    r"\bI hear (?:that )?you(?:'re| are|'ve| have)?\b",
     r"\bwhat I(?:'m| am) hearing(?: is)?\b|\byou(?:'re| are) saying\b|\bin other words\b",
     r"\bcorrect me if I(?:'m| am) wrong\b|\bdo I have (?:that|this|it) right\b|\bhave I got (?:that|this) right\b",
     r"\bam I right (?:that|in thinking)\b|\bif I(?:'m| am) (?:hearing|reading) (?:you|this) (?:right|correctly)",
 )
+# A lead sentence that reflects a feeling ("it sounds like you're feeling stuck") is empathy.
+REFLECTS_FEELING = EMPATHY_CUES
 RECAP = cue(
     r"\bto (?:recap|summari[sz]e|sum up)\b|\bso (?:to recap|in summary)\b|\bjust to recap\b"
 )
@@ -55,6 +61,8 @@ class ParaphraseDetector:
         best: tuple[float, Hit] | None = None
         for position, sentence in enumerate(view.features.sentences):
             lead = LEADS.search(sentence.text)
+            if lead and REFLECTS_FEELING.search(sentence.text):
+                lead = None  # "it sounds like you're feeling stuck" reflects a feeling: empathy
             recap = RECAP.search(sentence.text)
             pool = everything if recap else context
             similarity, copied = self._closeness(view, position, pool)

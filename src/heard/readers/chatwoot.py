@@ -33,7 +33,11 @@ from typing import Any
 
 from heard.conversation import Channel, Conversation, Role
 from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
-from heard.readers.normalize import as_datetime, as_id, body_text, build_conversation
+from heard.readers.normalize import as_datetime, body_text, build_conversation
+from heard.readers.normalize import as_json_id as _id
+from heard.readers.normalize import as_list as _list
+from heard.readers.normalize import as_object as _obj
+from heard.readers.normalize import as_text as _str
 from heard.readers.registry import register
 from heard.readers.roles import Utterance, to_turns
 
@@ -85,30 +89,6 @@ _CHANNELS = {
 # -- small guards for untrusted JSON ----------------------------------------------------------
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _id(value: Any) -> str | None:
-    """An id from a string or a number; None for anything else (objects, lists, huge numbers)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        return as_id(value)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
 def _time(value: Any) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and value == 0:
         return None  # Chatwoot sends 0 for "never" (a nil time's to_i)
@@ -132,15 +112,6 @@ def _first_id(*values: Any) -> str | None:
         if found is not None:
             return found
     return None
-
-
-def _load(source: Source) -> Any:
-    try:
-        return source.json_document()
-    except ReadError:
-        raise
-    except (ValueError, RecursionError) as error:  # e.g. an integer too long to convert
-        raise ReadError(f"not valid JSON: {error}", source=source.name) from error
 
 
 # -- from documents to records -------------------------------------------------------------------
@@ -296,7 +267,7 @@ class ChatwootReader(Reader):
         return _sniff_document(document)
 
     def read(self, source: Source, options: ReadOptions) -> Iterator[Conversation | ReadIssue]:
-        document = _load(source)
+        document = source.json_document()
         found = _records(document)
         if (
             found is not None

@@ -112,6 +112,33 @@ def body_text(value: Any) -> str:
     return html_to_text(text) if looks_like_html(text) else clean_text(text)
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (untrusted JSON is never assumed)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def as_text(value: Any) -> str | None:
+    """A non-blank string, stripped; None for anything else."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def as_json_id(value: Any) -> str | None:
+    """An id from a JSON string or number; None for objects, lists, booleans, huge numbers."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        return as_id(value)
+    except (ValueError, OverflowError):
+        return None
+
+
 def as_id(value: Any) -> str | None:
     """An identifier as text: numbers from JSON become '123', blanks become None."""
     if value is None or isinstance(value, bool):

@@ -30,7 +30,12 @@ from typing import Any
 
 from heard.conversation import Channel, Conversation, Role
 from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
-from heard.readers.normalize import as_datetime, as_id, body_text, build_conversation
+from heard.readers.normalize import as_datetime as _time
+from heard.readers.normalize import as_json_id as _id
+from heard.readers.normalize import as_list as _list
+from heard.readers.normalize import as_object as _obj
+from heard.readers.normalize import as_text as _str
+from heard.readers.normalize import body_text, build_conversation
 from heard.readers.registry import register
 from heard.readers.roles import Utterance, to_turns
 
@@ -86,45 +91,6 @@ _AUDIT_FIELDS = frozenset(
 
 
 # -- small guards for untrusted JSON ----------------------------------------------------------
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        return as_id(value)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return as_datetime(value)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _load(source: Source) -> Any:
-    try:
-        return source.json_document()
-    except ReadError:
-        raise
-    except (ValueError, RecursionError) as error:
-        raise ReadError(f"not valid JSON: {error}", source=source.name) from error
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -275,7 +241,7 @@ class ZendeskReader(Reader):
         return 0.5 if _looks_empty_listing(document) else 0.0
 
     def read(self, source: Source, options: ReadOptions) -> Iterator[Conversation | ReadIssue]:
-        document = _load(source)
+        document = source.json_document()
         shape = _shape(document)
         if shape is None:
             if _looks_empty_listing(document) or document == []:

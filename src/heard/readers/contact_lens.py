@@ -20,10 +20,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from heard.conversation import Channel, Conversation, Role
-from heard.readers.aws_transcribe import (
+from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
+from heard.readers.normalize import as_datetime, as_id, as_list, build_conversation, clean_text
+from heard.readers.normalize import as_object as as_dict
+from heard.readers.registry import register
+from heard.readers.roles import Utterance, role_from_label
+from heard.readers.speech import (
     Skipped,
-    as_dict,
-    as_list,
     file_stem,
     fix_times,
     last_end,
@@ -34,10 +37,6 @@ from heard.readers.aws_transcribe import (
     speech_turns,
     text_of,
 )
-from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
-from heard.readers.normalize import as_datetime, as_id, build_conversation, clean_text
-from heard.readers.registry import register
-from heard.readers.roles import Utterance, role_from_label
 
 _ROLES = {
     "AGENT": Role.AGENT,

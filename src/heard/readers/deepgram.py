@@ -23,11 +23,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from heard.conversation import Channel, Conversation
-from heard.readers.aws_transcribe import (
+from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
+from heard.readers.normalize import as_id, as_list, build_conversation, clean_text
+from heard.readers.normalize import as_object as as_dict
+from heard.readers.registry import register
+from heard.readers.roles import Utterance
+from heard.readers.speech import (
     Skipped,
     Word,
-    as_dict,
-    as_list,
     channel_utterances,
     consecutive_utterances,
     file_stem,
@@ -43,10 +46,6 @@ from heard.readers.aws_transcribe import (
     text_of,
     utterance_from_words,
 )
-from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
-from heard.readers.normalize import as_id, build_conversation, clean_text
-from heard.readers.registry import register
-from heard.readers.roles import Utterance
 
 
 def _first_alternative(channel: Any) -> dict[str, Any]:

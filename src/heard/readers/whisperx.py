@@ -24,10 +24,13 @@ from functools import partial
 from typing import Any
 
 from heard.conversation import Channel, Conversation
-from heard.readers.aws_transcribe import (
+from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
+from heard.readers.normalize import as_id, as_list, build_conversation, clean_text
+from heard.readers.registry import register
+from heard.readers.roles import Utterance
+from heard.readers.speech import (
     Skipped,
     Word,
-    as_list,
     consecutive_utterances,
     file_stem,
     fill_missing_speakers,
@@ -41,10 +44,6 @@ from heard.readers.aws_transcribe import (
     text_of,
     utterance_from_words,
 )
-from heard.readers.base import Reader, ReadError, ReadIssue, ReadOptions, Source
-from heard.readers.normalize import as_id, build_conversation, clean_text
-from heard.readers.registry import register
-from heard.readers.roles import Utterance
 
 _WRAPPERS = ("transcription", "transcript", "result")
 

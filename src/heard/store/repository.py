@@ -66,7 +66,7 @@ def save_conversation(
     stored.agent_id = conversation.agent_id
     stored.team_id = conversation.team_id
     stored.customer_id = conversation.customer_id
-    stored.started_at = conversation.started_at
+    stored.started_at = _utc(conversation.started_at)
     stored.meta = conversation.metadata
     stored.content_hash = digest
     stored.source = source
@@ -82,7 +82,7 @@ def save_conversation(
             text=turn.text,
             start=turn.start,
             end=turn.end,
-            time=turn.time,
+            time=_utc(turn.time),
         )
         for position, turn in enumerate(conversation.turns)
     )
@@ -117,6 +117,11 @@ def to_conversation(stored: StoredConversation) -> Conversation:
             for t in stored.turns
         ],
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Store every time in UTC: SQLite keeps wall-clock time and would drop the offset."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,569 @@
+"""`heard import` and `heard db`: conversations and their analyses into the database.
+
+``heard import`` streams conversations like ``heard read``, analyses the ones the database does
+not have yet (or has in another version) with :func:`heard.batch.analyses`, and writes them in
+batched transactions: a conversation, its turns and its analysis are committed together, so an
+import that is killed keeps every batch it committed and never leaves half a conversation.
+Running the same import again is a no-op; running it after a crash finishes the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from heard.cli._common import (
+    EXIT_OK,
+    EXIT_SOME_SKIPPED,
+    EXIT_USAGE,
+    AgentOption,
+    ChannelOption,
+    CustomerOption,
+    InputSession,
+    MapOption,
+    Paths,
+    QuietOption,
+    build_options,
+    escape,
+    plural,
+    stderr,
+)
+from heard.cli.app import app
+from heard.conversation import Conversation
+from heard.readers import ReadOptions
+
+if TYPE_CHECKING:
+    from heard.analysis import Analysis
+    from heard.scoring import Rubric
+    from heard.store import Database
+
+# How many ids one "what do you already have?" query asks about (well under SQLite's limit).
+LOOKUP_CHUNK = 500
+SOURCE_LENGTH = 500  # the width of conversations.source
+
+db_app = typer.Typer(
+    name="db",
+    help="The database: bring its schema up to date, or see what it holds.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (postgresql://user@host/db) or SQLite file path. "
+        "Default: $HEARD_DB, else ~/.local/share/heard/heard.db.",
+        show_default=False,
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    stderr.print(f"[bold red]error[/]: {escape(hide_password(message))}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def hide_password(text: str) -> str:
+    """``scheme://user:secret@host`` → ``scheme://user:***@host`` anywhere in ``text``."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def one_line(error: BaseException) -> str:
+    """A database error in one line: the driver's message, without SQLAlchemy's background."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error) or type(error).__name__
+    text = text.split("\n(Background on this error", 1)[0]
+    return " ".join(text.split())
+
+
+def _shown_url(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
+    from heard.store import default_url, normalise_url
+
+    try:
+        return make_url(normalise_url(url) if url else default_url()).render_as_string(
+            hide_password=True
+        )
+    except Exception:  # an unparsable URL: show it as given, password hidden
+        return hide_password(url or "")
+
+
+def _backend(url: str | None) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    from heard.store import default_url, normalise_url
+
+    try:
+        return make_url(normalise_url(url) if url else default_url()).get_backend_name()
+    except Exception:  # unparsable: Database says so
+        return None
+
+
+def open_database(url: str | None, *, upgrade: bool = True) -> Database:
+    """The database, or a one-line error and exit code 2 when it cannot be opened."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from heard.store import Database, DatabaseError
+
+    backend = _backend(url)
+    if backend is not None and backend not in ("sqlite", "postgresql"):
+        _fail(
+            f"heard stores its data in SQLite (a file path) or PostgreSQL "
+            f"(postgresql://user@host/db), not {backend}: {_shown_url(url)}"
+        )
+    try:
+        return Database(url, upgrade=upgrade)
+    except DatabaseError as error:
+        _fail(" ".join(str(error).split()))
+    except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
+        _fail(f"cannot open the database at {_shown_url(url)}: {one_line(error)}")
+
+
+# PostgreSQL's deadlock and serialization failures: a concurrent writer, worth another try.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _fatal(error: Exception) -> bool:
+    """Whether a database error means the database cannot be used, rather than that it
+    refuses one conversation."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    return getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES
+
+
+class _TrackedSession(InputSession):
+    """An input session that knows which file the conversation it just gave came from."""
+
+    current_source: str | None = None
+
+    def _read_file(self, path: Path) -> Iterator[Conversation]:
+        self.current_source = str(path)[:SOURCE_LENGTH]
+        yield from super()._read_file(path)
+
+
+@dataclass
+class _Run:
+    source: str | None
+    count: int
+
+
+@dataclass
+class _Item:
+    conversation: Conversation
+    analysis: Analysis | None
+    source: str | None
+
+
+class Importer:
+    """Writes conversations (and analyses) in batches of ``batch_size``, one transaction each."""
+
+    def __init__(
+        self,
+        database: Database,
+        inputs: _TrackedSession,
+        *,
+        rubric: Rubric | None,
+        jobs: int,
+        batch_size: int,
+        quiet: bool,
+    ) -> None:
+        self.database = database
+        self.inputs = inputs
+        self.rubric = rubric
+        self.jobs = jobs
+        self.batch_size = batch_size
+        self.quiet = quiet
+        self.counts: Counter[str] = Counter()
+        self.failed = 0
+        # Which file each queued conversation came from, run-length encoded in input order:
+        # analyses come back in input order, so the sources are handed out in the same order.
+        self._sources: deque[_Run] = deque()
+        self.queued = 0
+
+    # Reading ---------------------------------------------------------------------------
+
+    def _queue(self, conversation: Conversation) -> Conversation:
+        source = self.inputs.current_source
+        if self._sources and self._sources[-1].source == source:
+            self._sources[-1].count += 1
+        else:
+            self._sources.append(_Run(source, 1))
+        self.queued += 1
+        return conversation
+
+    def _next_source(self) -> str | None:
+        if not self._sources:
+            return None
+        run = self._sources[0]
+        run.count -= 1
+        if not run.count:
+            self._sources.popleft()
+        return run.source
+
+    def _needing_work(self, conversations: Iterable[Conversation]) -> Iterator[Conversation]:
+        """The conversations that are new, changed, or lack an analysis by this engine and
+        rubric version; the others are counted as unchanged and never analysed again."""
+        chunk: list[Conversation] = []
+        for conversation in conversations:
+            chunk.append(conversation)
+            if len(chunk) >= LOOKUP_CHUNK:
+                yield from self._filter(chunk)
+                chunk = []
+        if chunk:
+            yield from self._filter(chunk)
+
+    def _filter(self, chunk: list[Conversation]) -> Iterator[Conversation]:
+        from sqlalchemy import select
+
+        from heard.analysis import ENGINE_VERSION
+        from heard.store.models import StoredAnalysis, StoredConversation
+        from heard.store.repository import content_hash
+
+        assert self.rubric is not None
+        ids = list({conversation.id for conversation in chunk})
+        with self.database.session() as session:
+            stored = {
+                conversation_id: digest
+                for conversation_id, digest in session.execute(
+                    select(StoredConversation.id, StoredConversation.content_hash).where(
+                        StoredConversation.id.in_(ids)
+                    )
+                )
+            }
+            analysed = {
+                (conversation_id, digest)
+                for conversation_id, digest in session.execute(
+                    select(StoredAnalysis.conversation_id, StoredAnalysis.content_hash).where(
+                        StoredAnalysis.conversation_id.in_(ids),
+                        StoredAnalysis.engine_version == ENGINE_VERSION,
+                        StoredAnalysis.rubric_version == self.rubric.version,
+                    )
+                )
+            }
+        for conversation in chunk:
+            digest = content_hash(conversation)
+            if stored.get(conversation.id) == digest and (conversation.id, digest) in analysed:
+                self.counts["unchanged"] += 1
+            else:
+                yield self._queue(conversation)
+
+    # Writing ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        conversations = self.inputs.conversations()
+        if self.rubric is None:
+            items: Iterable[tuple[Conversation, Analysis | None]] = (
+                (self._queue(conversation), None) for conversation in conversations
+            )
+            self._store(items, progress=None)  # the reading progress bar is showing
+        else:
+            from heard.batch import analyses
+
+            results = analyses(self._needing_work(conversations), self.rubric, self.jobs)
+            self._store(results, progress=self._progress())
+
+    def _progress(self) -> Progress | None:
+        if self.quiet or not stderr.is_terminal:
+            return None
+        return Progress(
+            TextColumn("storing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+        )
+
+    def _store(
+        self,
+        results: Iterable[tuple[Conversation, Analysis | None]],
+        progress: Progress | None,
+    ) -> None:
+        batch: list[_Item] = []
+        task = None
+        try:
+            for conversation, analysis in results:
+                if progress is not None and task is None:
+                    # Analyses come out after the whole input was read: the total is known.
+                    task = progress.add_task("storing", total=self.queued)
+                    progress.start()
+                batch.append(_Item(conversation, analysis, self._next_source()))
+                if len(batch) >= self.batch_size:
+                    self._commit(batch)
+                    if progress is not None and task is not None:
+                        progress.advance(task, len(batch))
+                    batch = []
+            if batch:
+                self._commit(batch)
+                if progress is not None and task is not None:
+                    progress.advance(task, len(batch))
+        finally:
+            if progress is not None and progress.live.is_started:
+                progress.stop()
+
+    def _commit(self, batch: Sequence[_Item]) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.counts.update(self._write(batch))
+            return
+        except SQLAlchemyError as error:
+            if _fatal(error):
+                raise  # the database itself is unusable (gone, locked, full): stop
+        # One conversation the database refuses (too long an id, a duplicate written by a
+        # concurrent import, a deadlock with one): store the batch one by one, report that one.
+        for item in batch:
+            try:
+                self.counts.update(self._write([item]))
+            except SQLAlchemyError as error:
+                if _fatal(error):
+                    raise
+                self.failed += 1
+                where = f"{item.source}, " if item.source else ""
+                stderr.print(
+                    f"[bold red]error[/]: {escape(where)}conversation "
+                    f"{escape(item.conversation.id)}: cannot store it: {escape(one_line(error))}"
+                )
+
+    def _write(self, batch: Sequence[_Item]) -> Counter[str]:
+        from heard.store.repository import save_analysis, save_conversation
+
+        counts: Counter[str] = Counter()
+        with self.database.session() as session:
+            for item in batch:
+                counts[save_conversation(session, item.conversation, item.source)] += 1
+                if item.analysis is not None and save_analysis(
+                    session, item.conversation, item.analysis
+                ):
+                    counts["analysed"] += 1
+        return counts
+
+    # Reporting -------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        counts = self.counts
+        text = (
+            f"{self.inputs.read:,} read: {counts['added']:,} added, {counts['updated']:,} updated, "
+            f"{counts['unchanged']:,} unchanged"
+        )
+        if self.failed:
+            text += f", {self.failed:,} not stored (see errors above)"
+        if self.rubric is None:
+            return text + "; not analysed (--no-analyze)"
+        return text + f"; {counts['analysed']:,} analysed"
+
+    def stored(self) -> int:
+        return self.counts["added"] + self.counts["updated"]
+
+
+@app.command("import")
+def import_command(
+    paths: Paths,
+    db: DbOption = None,
+    input_format: Annotated[
+        str,
+        typer.Option("--input-format", "-i", help="Input format, or auto (see `heard formats`)."),
+    ] = "auto",
+    agent: AgentOption = None,
+    customer: CustomerOption = None,
+    mapping: MapOption = None,
+    channel: ChannelOption = None,
+    no_analyze: Annotated[
+        bool, typer.Option("--no-analyze", help="Store the conversations without analysing them.")
+    ] = False,
+    rubric: Annotated[
+        Path | None, typer.Option("--rubric", help="A rubric YAML file (see docs/scoring.md).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size", min=1, max=100_000, help="Conversations per committed transaction."
+        ),
+    ] = 200,
+    quiet: QuietOption = False,
+) -> None:
+    """Store conversations and their listening analyses in the database.
+
+    Idempotent: a conversation already stored with the same content is left alone, a changed
+    one is updated (and analysed again), never duplicated. Each batch is committed whole, so an
+    interrupted import keeps what it committed; run it again to finish.
+
+    Examples:
+
+      heard import exports/
+
+      heard import chats.jsonl --db postgresql://heard@db.internal/heard --jobs 2
+
+      heard import calls/ --input-format aws-transcribe --agent spk_0 --no-analyze
+    """
+    chosen: Rubric | None = None
+    if not no_analyze:
+        from heard.scoring import RubricError, load_rubric
+
+        try:
+            chosen = load_rubric(rubric)
+        except RubricError as error:
+            raise typer.BadParameter(str(error), param_hint="--rubric") from None
+    elif rubric is not None:
+        raise typer.BadParameter(
+            "a rubric scores analyses; drop --no-analyze", param_hint="--rubric"
+        )
+    options: ReadOptions = build_options(agent, customer, mapping, channel)
+    inputs = _TrackedSession(paths, input_format, options, quiet=quiet)
+    database = open_database(db)
+    importer = Importer(
+        database, inputs, rubric=chosen, jobs=jobs, batch_size=batch_size, quiet=quiet
+    )
+    try:
+        importer.run()
+    except KeyboardInterrupt:
+        stderr.print(
+            f"[yellow]interrupted: {plural(importer.stored(), 'conversation')} stored before "
+            "the interruption are kept; run the same import again to finish[/]"
+        )
+        raise typer.Exit(130) from None
+    except Exception as error:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(error, SQLAlchemyError):
+            raise
+        _fail(
+            f"database error at {database.display_url}: {one_line(error)} "
+            f"({plural(importer.stored(), 'conversation')} stored before it are kept)"
+        )
+    finally:
+        database.dispose()
+    _finish(importer)
+
+
+def _finish(importer: Importer) -> None:
+    inputs = importer.inputs
+    problems = bool(inputs.skipped or importer.failed)
+    if problems or not importer.quiet:
+        style = "yellow" if problems else "green"
+        stderr.print(f"[{style}]{escape(importer.summary())}[/]")
+    if inputs.skipped:
+        stderr.print(f"[yellow]{escape(inputs.summary())}[/]")
+    code = inputs.exit_code()
+    if code == EXIT_OK and importer.failed:
+        code = EXIT_SOME_SKIPPED
+    if code:
+        raise typer.Exit(code)
+
+
+# heard db ------------------------------------------------------------------------------
+
+
+def _revisions(database: Database) -> tuple[str | None, str | None]:
+    """The schema revision the database is at, and the newest one heard knows."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from heard.store.database import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with database.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
+
+
+@db_app.command("upgrade")
+def upgrade_command(db: DbOption = None) -> None:
+    """Bring the database schema up to date (creating the database's tables if needed).
+
+    Every command that uses the database does this too; run it on its own before a deployment.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from heard.store import DatabaseError
+
+    database = open_database(db, upgrade=False)
+    try:
+        before, _ = _revisions(database)
+        database.upgrade()
+        after, _ = _revisions(database)
+    except DatabaseError as error:
+        _fail(" ".join(str(error).split()))
+    except SQLAlchemyError as error:
+        _fail(f"cannot upgrade the database at {database.display_url}: {one_line(error)}")
+    finally:
+        database.dispose()
+    if before == after:
+        typer.echo(f"{database.display_url}: schema up to date (revision {after})")
+    else:
+        typer.echo(
+            f"{database.display_url}: schema upgraded from revision {before or '(none)'} to {after}"
+        )
+
+
+INFO_TABLES = (
+    ("conversations", "conversations"),
+    ("turns", "turns"),
+    ("analyses", "analyses"),
+    ("agents", "agents"),
+    ("teams", "teams"),
+    ("surveys", "surveys"),
+    ("survey responses", "survey_responses"),
+    ("ratings", "ratings"),
+    ("follow-ups", "follow_ups"),
+)
+
+
+@db_app.command("info")
+def info_command(db: DbOption = None) -> None:
+    """Where the database is, its schema revision, and how many rows each kind of record has."""
+    from sqlalchemy import func, inspect, select, table
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from heard.store import default_url, normalise_url
+
+    url = normalise_url(db) if db else default_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        _fail(f"not a database URL or path: {db!r}")
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(str(parsed.database)).is_file()
+    ):
+        _fail(f"no database at {parsed.database}; `heard import` or `heard db upgrade` creates one")
+    database = open_database(db, upgrade=False)
+    rows: list[tuple[str, str]] = [("database", database.display_url)]
+    try:
+        current, head = _revisions(database)
+        if current is None:
+            rows.append(("schema", "none yet: run `heard db upgrade`"))
+        elif current == head:
+            rows.append(("schema", f"revision {current} (up to date)"))
+        else:
+            rows.append(("schema", f"revision {current}; run `heard db upgrade` (latest: {head})"))
+        with database.engine.connect() as connection:
+            present = set(inspect(connection).get_table_names())
+            for label, name in INFO_TABLES:
+                if name in present:
+                    count = connection.scalar(select(func.count()).select_from(table(name)))
+                    rows.append((label, f"{count or 0:,}"))
+    except SQLAlchemyError as error:
+        _fail(f"cannot read the database at {database.display_url}: {one_line(error)}")
+    finally:
+        database.dispose()
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        typer.echo(f"{label:<{width}}  {value}")

@@ -7,7 +7,6 @@ an unreadable rules file, a database that cannot be opened); 3 nothing could be 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from heard.cli._common import (
     plural,
     stderr,
 )
+from heard.cli._database import DbOption, hide_password, one_line
 from heard.cli.app import app
 
 if TYPE_CHECKING:
@@ -65,16 +65,6 @@ app.add_typer(survey_app, name="survey")
 app.add_typer(rating_app, name="rating")
 app.add_typer(followups_app, name="followups")
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (postgresql://user@host/db) or SQLite file path. "
-        "Default: $HEARD_DB, else ~/.local/share/heard/heard.db.",
-        show_default=False,
-    ),
-]
-
 
 class SurveyKind(StrEnum):
     CSAT = "csat"
@@ -96,18 +86,8 @@ class Status(StrEnum):
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    stderr.print(f"[bold red]error[/]: {escape(_hide_password(message))}")
+    stderr.print(f"[bold red]error[/]: {escape(hide_password(message))}")
     raise typer.Exit(code)
-
-
-def _hide_password(text: str) -> str:
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-
-
-def _one_line(error: BaseException) -> str:
-    original = getattr(error, "orig", None)
-    text = str(original if original is not None else error) or type(error).__name__
-    return " ".join(text.split("\n(Background on this error", 1)[0].split())
 
 
 def _open(url: str | None) -> Database:
@@ -120,7 +100,7 @@ def _open(url: str | None) -> Database:
     except DatabaseError as error:
         _fail(" ".join(str(error).split()))
     except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
-        _fail(f"cannot open the database {url or '(default)'}: {_one_line(error)}")
+        _fail(f"cannot open the database {url or '(default)'}: {one_line(error)}")
 
 
 @contextmanager
@@ -137,7 +117,7 @@ def _session(url: str | None) -> Iterator[Session]:
     except FeedbackError as error:
         _fail(error.message)
     except SQLAlchemyError as error:
-        _fail(f"database: {_one_line(error)}")
+        _fail(f"database: {one_line(error)}")
     finally:
         database.dispose()
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from heard.cli._common import EXIT_NOTHING_READ, EXIT_USAGE, escape, output_stream, stderr
+from heard.cli._database import DbOption
 from heard.cli.app import app
 
 if TYPE_CHECKING:
@@ -39,15 +40,6 @@ class ConcernsFormat(StrEnum):
     JSON = "json"
 
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (postgresql://user@host/db) or SQLite file path. "
-        "Default: $HEARD_DB, else ~/.local/share/heard/heard.db.",
-        show_default=False,
-    ),
-]
 TeamOption = Annotated[
     str | None, typer.Option("--team", help="Only this team's conversations.", show_default=False)
 ]

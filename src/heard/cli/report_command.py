@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from heard.cli._common import EXIT_USAGE, escape, output_stream, stderr
+from heard.cli._database import DbOption
 from heard.cli.app import app
 from heard.conversation import Channel
 
@@ -50,13 +51,7 @@ def _existing_sqlite(url: str) -> None:
 
 @app.command("report")
 def report_command(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            help="Database URL or SQLite file (default: $HEARD_DB, else the user's data folder).",
-        ),
-    ] = None,
+    db: DbOption = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent id.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only this team id.")] = None,
     channel: Annotated[Channel | None, typer.Option("--channel", help="Only this channel.")] = None,

@@ -9,7 +9,6 @@ Running the same import again is a no-op; running it after a crash finishes the 
 
 from __future__ import annotations
 
-import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from heard.cli._common import (
     plural,
     stderr,
 )
+from heard.cli._database import DbOption, hide_password, one_line
 from heard.cli.app import app
 from heard.conversation import Conversation
 from heard.readers import ReadOptions
@@ -55,33 +55,10 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL (postgresql://user@host/db) or SQLite file path. "
-        "Default: $HEARD_DB, else ~/.local/share/heard/heard.db.",
-        show_default=False,
-    ),
-]
-
 
 def _fail(message: str) -> NoReturn:
     stderr.print(f"[bold red]error[/]: {escape(hide_password(message))}")
     raise typer.Exit(EXIT_USAGE)
-
-
-def hide_password(text: str) -> str:
-    """``scheme://user:secret@host`` → ``scheme://user:***@host`` anywhere in ``text``."""
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-
-
-def one_line(error: BaseException) -> str:
-    """A database error in one line: the driver's message, without SQLAlchemy's background."""
-    original = getattr(error, "orig", None)
-    text = str(original if original is not None else error) or type(error).__name__
-    text = text.split("\n(Background on this error", 1)[0]
-    return " ".join(text.split())
 
 
 def _shown_url(url: str | None) -> str:

@@ -158,8 +158,8 @@ def impact_command(
     ] = ImpactFormat.TABLE,
     out: OutOption = None,
 ) -> None:
-    """How CSAT, NPS and resolution differ with and without each listening behaviour, in your
-    own conversations, with 95% confidence intervals; adjusted for channel and the customer's
+    """How CSAT, NPS and resolution differ with and without each listening behaviour, in your own
+    conversations, with 95% confidence intervals; adjusted for channel and the customer's
     starting emotion; and what multitasking goes with. Associations, not causes.
 
     Examples:
@@ -337,8 +337,8 @@ def concerns_command(
     ] = ConcernsFormat.TABLE,
     out: OutOption = None,
 ) -> None:
-    """The customers' most frequent and fastest-growing concerns of a week (or any period),
-    against the period before, with their own words and the satisfaction that went with them.
+    """The customers' most frequent and fastest-growing concerns of a week (or any period), against
+    the period before, with their own words and the satisfaction that went with them.
 
     Examples:
 

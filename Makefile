@@ -27,7 +27,9 @@ demo: $(VENV)/.installed
 	@mkdir -p out
 	$(BIN)/heard analyze examples/ --format jsonl --out out/analysis.jsonl --quiet
 	$(BIN)/heard analyze examples/ --format html --out out/report.html --quiet
-	@echo "Scorecards with evidence: out/analysis.jsonl; report: out/report.html"
+	$(BIN)/heard import examples/ --db out/heard.db --quiet
+	$(BIN)/heard followups generate --db out/heard.db
+	@echo "Scorecards with evidence: out/analysis.jsonl; report: out/report.html; database: out/heard.db"
 
 ## test: lint, type-check and run the whole test suite
 test: lint typecheck unit

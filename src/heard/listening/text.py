@@ -29,11 +29,45 @@ class Sentence:
         return self.text.rstrip().endswith("?")
 
 
+# E-mail bodies are hard-wrapped at ~72 characters: a line break after a long line that does
+# not end a sentence continues the sentence.
+WRAPPED_LINE = 50
+_TERMINAL = frozenset(".!?:;")
+_LIST_ITEM = re.compile(r"\d+[.)]\s")
+
+
+def _unwrap(text: str) -> str:
+    """``text`` with hard-wrap line breaks turned into spaces (same length, same offsets)."""
+    if "\n" not in text:
+        return text
+    characters = list(text)
+    line_start = 0
+    for index, character in enumerate(text):
+        if character != "\n":
+            continue
+        line = text[line_start:index].rstrip()
+        following = text[index + 1 : index + 2]
+        if (
+            len(line) >= WRAPPED_LINE
+            and line[-1] not in _TERMINAL
+            and following
+            and not following.isspace()
+            and following not in "-*•>"
+            and not _LIST_ITEM.match(text, index + 1)
+        ):
+            characters[index] = " "
+        line_start = index + 1
+    return "".join(characters)
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences with offsets into ``text``; a sentence never spans a line break."""
+    """Sentences with offsets into ``text``; a sentence spans a line break only where the text
+    was hard-wrapped (a long line that does not end a sentence)."""
     sentences: list[Sentence] = []
     pending_start: int | None = None
-    for match in _SENTENCE.finditer(text):
+    # Same length as ``text``, so offsets found in it are offsets into ``text``.
+    scan = _unwrap(text)
+    for match in _SENTENCE.finditer(scan):
         piece = match.group()
         if not piece.strip():
             continue

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+from heard.cli._common import EXIT_USAGE, escape, stderr
+
+if TYPE_CHECKING:
+    from heard.store import Database
 
 DbOption = Annotated[
     str | None,
@@ -29,3 +34,52 @@ def one_line(error: BaseException) -> str:
     text = str(original if original is not None else error) or type(error).__name__
     text = text.split("\n(Background on this error", 1)[0]
     return " ".join(text.split())
+
+
+def fail(message: str) -> NoReturn:
+    stderr.print(f"[bold red]error[/]: {escape(hide_password(message))}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def shown_url(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
+    from heard.store import default_url, normalise_url
+
+    try:
+        return make_url(normalise_url(url) if url else default_url()).render_as_string(
+            hide_password=True
+        )
+    except Exception:  # an unparsable URL: show it as given, password hidden
+        return hide_password(url or "")
+
+
+def backend_of(url: str | None) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    from heard.store import default_url, normalise_url
+
+    try:
+        return make_url(normalise_url(url) if url else default_url()).get_backend_name()
+    except Exception:  # unparsable: Database says so
+        return None
+
+
+def open_database(url: str | None, *, upgrade: bool = True) -> Database:
+    """The database, or a one-line error and exit code 2 when it cannot be opened."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from heard.store import Database, DatabaseError
+
+    backend = backend_of(url)
+    if backend is not None and backend not in ("sqlite", "postgresql"):
+        fail(
+            f"heard stores its data in SQLite (a file path) or PostgreSQL "
+            f"(postgresql://user@host/db), not {backend}: {shown_url(url)}"
+        )
+    try:
+        return Database(url, upgrade=upgrade)
+    except DatabaseError as error:
+        fail(" ".join(str(error).split()))
+    except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
+        fail(f"cannot open the database at {shown_url(url)}: {one_line(error)}")

@@ -27,13 +27,12 @@ from heard.cli._common import (
     plural,
     stderr,
 )
-from heard.cli._database import DbOption, hide_password, one_line
+from heard.cli._database import DbOption, hide_password, one_line, open_database
 from heard.cli.app import app
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from heard.store import Database
     from heard.store.models import FollowUp
 
 # Tables read by people in a terminal fit it; piped or captured, they keep their columns whole.
@@ -90,19 +89,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _open(url: str | None) -> Database:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from heard.store import Database, DatabaseError
-
-    try:
-        return Database(url)
-    except DatabaseError as error:
-        _fail(" ".join(str(error).split()))
-    except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
-        _fail(f"cannot open the database {url or '(default)'}: {one_line(error)}")
-
-
 @contextmanager
 def _session(url: str | None) -> Iterator[Session]:
     """A committed-or-rolled-back session; feedback and database errors end in one line."""
@@ -110,7 +96,7 @@ def _session(url: str | None) -> Iterator[Session]:
 
     from heard.feedback.surveys import FeedbackError
 
-    database = _open(url)
+    database = open_database(url)
     try:
         with database.session() as session:
             yield session

@@ -13,7 +13,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,7 +21,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from heard.cli._common import (
     EXIT_OK,
     EXIT_SOME_SKIPPED,
-    EXIT_USAGE,
     AgentOption,
     ChannelOption,
     CustomerOption,
@@ -34,7 +33,7 @@ from heard.cli._common import (
     plural,
     stderr,
 )
-from heard.cli._database import DbOption, hide_password, one_line
+from heard.cli._database import DbOption, fail, one_line, open_database
 from heard.cli.app import app
 from heard.conversation import Conversation
 from heard.readers import ReadOptions
@@ -54,55 +53,6 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
-
-
-def _fail(message: str) -> NoReturn:
-    stderr.print(f"[bold red]error[/]: {escape(hide_password(message))}")
-    raise typer.Exit(EXIT_USAGE)
-
-
-def _shown_url(url: str | None) -> str:
-    from sqlalchemy.engine import make_url
-
-    from heard.store import default_url, normalise_url
-
-    try:
-        return make_url(normalise_url(url) if url else default_url()).render_as_string(
-            hide_password=True
-        )
-    except Exception:  # an unparsable URL: show it as given, password hidden
-        return hide_password(url or "")
-
-
-def _backend(url: str | None) -> str | None:
-    from sqlalchemy.engine import make_url
-
-    from heard.store import default_url, normalise_url
-
-    try:
-        return make_url(normalise_url(url) if url else default_url()).get_backend_name()
-    except Exception:  # unparsable: Database says so
-        return None
-
-
-def open_database(url: str | None, *, upgrade: bool = True) -> Database:
-    """The database, or a one-line error and exit code 2 when it cannot be opened."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from heard.store import Database, DatabaseError
-
-    backend = _backend(url)
-    if backend is not None and backend not in ("sqlite", "postgresql"):
-        _fail(
-            f"heard stores its data in SQLite (a file path) or PostgreSQL "
-            f"(postgresql://user@host/db), not {backend}: {_shown_url(url)}"
-        )
-    try:
-        return Database(url, upgrade=upgrade)
-    except DatabaseError as error:
-        _fail(" ".join(str(error).split()))
-    except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
-        _fail(f"cannot open the database at {_shown_url(url)}: {one_line(error)}")
 
 
 # PostgreSQL's deadlock and serialization failures: a concurrent writer, worth another try.
@@ -416,7 +366,7 @@ def import_command(
 
         if not isinstance(error, SQLAlchemyError):
             raise
-        _fail(
+        fail(
             f"database error at {database.display_url}: {one_line(error)} "
             f"({plural(importer.stored(), 'conversation')} stored before it are kept)"
         )
@@ -475,9 +425,9 @@ def upgrade_command(db: DbOption = None) -> None:
         database.upgrade()
         after, _ = _revisions(database)
     except DatabaseError as error:
-        _fail(" ".join(str(error).split()))
+        fail(" ".join(str(error).split()))
     except SQLAlchemyError as error:
-        _fail(f"cannot upgrade the database at {database.display_url}: {one_line(error)}")
+        fail(f"cannot upgrade the database at {database.display_url}: {one_line(error)}")
     finally:
         database.dispose()
     if before == after:
@@ -514,13 +464,13 @@ def info_command(db: DbOption = None) -> None:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        _fail(f"not a database URL or path: {db!r}")
+        fail(f"not a database URL or path: {db!r}")
     if (
         parsed.get_backend_name() == "sqlite"
         and parsed.database not in (None, "", ":memory:")
         and not Path(str(parsed.database)).is_file()
     ):
-        _fail(f"no database at {parsed.database}; `heard import` or `heard db upgrade` creates one")
+        fail(f"no database at {parsed.database}; `heard import` or `heard db upgrade` creates one")
     database = open_database(db, upgrade=False)
     rows: list[tuple[str, str]] = [("database", database.display_url)]
     try:
@@ -538,7 +488,7 @@ def info_command(db: DbOption = None) -> None:
                     count = connection.scalar(select(func.count()).select_from(table(name)))
                     rows.append((label, f"{count or 0:,}"))
     except SQLAlchemyError as error:
-        _fail(f"cannot read the database at {database.display_url}: {one_line(error)}")
+        fail(f"cannot read the database at {database.display_url}: {one_line(error)}")
     finally:
         database.dispose()
     width = max(len(label) for label, _ in rows)

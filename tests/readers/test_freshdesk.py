@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_mutation import json_values, mutate
 
 from conftest import sample_files, shared_path
 from heard.conversation import Channel, Conversation, Role
@@ -218,42 +219,7 @@ def test_odd_values_do_not_cost_the_ticket() -> None:
 
 # -- fuzz: the samples and invented files with parts replaced by arbitrary JSON -------------------
 
-_LEAVES = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=10**400)
-    | st.floats()
-    | st.text(max_size=20)
-    | st.sampled_from(["<div>x</div>", "2016-05-19T05:36:14Z", "1"])
-)
-_VALUES = st.recursive(
-    _LEAVES,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
-def _replace(node: Any, path: tuple[Any, ...], value: Any) -> Any:
-    if not path:
-        return value
-    parent = node
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return node
+_VALUES = json_values(["<div>x</div>", "2016-05-19T05:36:14Z", "1"])
 
 
 def _documents() -> list[Path]:
@@ -264,9 +230,7 @@ def _documents() -> list[Path]:
 @given(data=st.data())
 def test_mutated_documents_never_raise_anything_but_read_error(data: st.DataObject) -> None:
     document = json.loads(data.draw(st.sampled_from(_documents())).read_text())
-    for _ in range(data.draw(st.integers(1, 3))):
-        target = data.draw(st.sampled_from(_paths(document)))
-        document = _replace(document, target, data.draw(_VALUES))
+    document = mutate(data, document, _VALUES)
     try:
         options = ReadOptions(agent=frozenset({"1"}))
         conversations, _ = _read(json.dumps(document).encode(), options, "ticket_4.json")

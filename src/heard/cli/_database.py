@@ -83,3 +83,26 @@ def open_database(url: str | None, *, upgrade: bool = True) -> Database:
         fail(" ".join(str(error).split()))
     except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
         fail(f"cannot open the database at {shown_url(url)}: {one_line(error)}")
+
+
+def require_existing(url: str | None) -> None:
+    """For commands that only read: a SQLite file that does not exist is a mistake (a typo in
+    --db), not a new, empty database to report on."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from heard.store import default_url, normalise_url
+
+    try:
+        parsed = make_url(normalise_url(url) if url else default_url())
+    except ArgumentError:
+        fail(f"not a database URL or path: {url!r} (--db)")
+    name = parsed.database
+    in_file = parsed.get_backend_name() == "sqlite" and name not in (None, "", ":memory:")
+    if in_file and not Path(str(name)).is_file():
+        fail(
+            f"no database at {name} (check --db or HEARD_DB; "
+            "`heard import` or `heard db upgrade` creates one)"
+        )

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from heard.cli._common import EXIT_NOTHING_READ, EXIT_USAGE, escape, output_stream, stderr
-from heard.cli._database import DbOption
+from heard.cli._database import DbOption, require_existing
 from heard.cli.app import app
 
 if TYPE_CHECKING:
@@ -91,19 +91,11 @@ def parse_moment(value: str, option: str, *, end: bool = False) -> datetime:
 @contextmanager
 def _reading(db: str | None) -> Iterator[Session]:
     """A read-only session on the database, with every failure as one line (exit 2)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from heard.store.database import Database, DatabaseError, default_url, normalise_url
+    from heard.store.database import Database, DatabaseError
 
-    try:
-        parsed = make_url(normalise_url(db) if db else default_url())
-    except ArgumentError:
-        _fail(f"not a database URL or path: {db!r} (--db)")
-    name = parsed.database
-    in_file = parsed.get_backend_name() == "sqlite" and name and name != ":memory:"
-    if in_file and not Path(name or "").exists():
-        _fail(f"no database at {name} (check --db or HEARD_DB; `heard import` fills one)")
+    require_existing(db)
     database: Database | None = None
     try:
         database = Database(db)
@@ -112,7 +104,7 @@ def _reading(db: str | None) -> Iterator[Session]:
     except DatabaseError as error:
         _fail(" ".join(str(error).split()))
     except SQLAlchemyError as error:
-        where = database.display_url if database else parsed.render_as_string(hide_password=True)
+        where = database.display_url if database else "the database"
         original = getattr(error, "orig", None) or error
         _fail(f"cannot read {where}: {str(original).splitlines()[0]}")
     except OSError as error:

@@ -11,11 +11,10 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from heard.cli._common import EXIT_USAGE, escape, output_stream, stderr
-from heard.cli._database import DbOption
+from heard.cli._database import DbOption, require_existing
 from heard.cli.app import app
 from heard.conversation import Channel
 
@@ -36,17 +35,6 @@ def _fail(message: str) -> NoReturn:
     # One line, always: driver messages (psycopg's) carry their own line breaks.
     stderr.print(f"[bold red]error[/]: {escape(' '.join(message.split()))}")
     raise typer.Exit(EXIT_USAGE)
-
-
-def _existing_sqlite(url: str) -> None:
-    """A report reads: naming a SQLite file that does not exist is a mistake, not a new database."""
-    from heard.store.database import normalise_url
-
-    parsed = make_url(normalise_url(url))
-    name = parsed.database
-    in_file = parsed.get_backend_name() == "sqlite" and name and name != ":memory:"
-    if in_file and not Path(name or "").exists():
-        _fail(f"no database at {name} (check --db or HEARD_DB)")
 
 
 @app.command("report")
@@ -124,7 +112,7 @@ def report_command(
     database: Database | None = None
     try:
         if db:
-            _existing_sqlite(db)
+            require_existing(db)
         database = Database(db)
         report = build_report(database, filters, window=timedelta(days=window))
     except DatabaseError as error:

@@ -33,7 +33,7 @@ from heard.cli._common import (
     plural,
     stderr,
 )
-from heard.cli._database import DbOption, fail, one_line, open_database
+from heard.cli._database import DbOption, fail, one_line, open_database, require_existing
 from heard.cli.app import app
 from heard.conversation import Conversation
 from heard.readers import ReadOptions
@@ -455,22 +455,9 @@ INFO_TABLES = (
 def info_command(db: DbOption = None) -> None:
     """Where the database is, its schema revision, and how many rows each kind of record has."""
     from sqlalchemy import func, inspect, select, table
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from heard.store import default_url, normalise_url
-
-    url = normalise_url(db) if db else default_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        fail(f"not a database URL or path: {db!r}")
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(str(parsed.database)).is_file()
-    ):
-        fail(f"no database at {parsed.database}; `heard import` or `heard db upgrade` creates one")
+    require_existing(db)
     database = open_database(db, upgrade=False)
     rows: list[tuple[str, str]] = [("database", database.display_url)]
     try:

@@ -24,7 +24,6 @@ Both go through `heard analyze --format jsonl` on native JSONL files written fro
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
@@ -35,6 +34,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The same mapping the emotion model is trained with.
+from training.goemotions import EMOTIONS, read_goemotions  # noqa: E402
+
 FIVE = ("clarifying_question", "paraphrase", "empathy", "reassurance", "solution")
 STRATEGY = {
     "Question": "clarifying_question",
@@ -44,23 +48,6 @@ STRATEGY = {
     "Providing Suggestions": "solution",
     "Information": "solution",
 }
-GOEMOTIONS = {
-    "anger": "anger",
-    "disgust": "anger",
-    "annoyance": "frustration",
-    "disappointment": "frustration",
-    "disapproval": "frustration",
-    "fear": "anxiety",
-    "nervousness": "anxiety",
-    "sadness": "sadness",
-    "grief": "sadness",
-    "remorse": "sadness",
-    "confusion": "confusion",
-    "gratitude": "gratitude",
-    "relief": "gratitude",
-    "neutral": "neutral",
-}
-EMOTIONS = ("anger", "frustration", "anxiety", "sadness", "confusion", "gratitude", "neutral")
 
 
 def run_analyze(
@@ -149,19 +136,6 @@ def esconv(shared: Path, jobs: int) -> float:
     return macro
 
 
-def read_goemotions(path: Path) -> list[tuple[str, set[str]]]:
-    names = (path.parent / "emotions.txt").read_text().split()
-    rows = []
-    with path.open(encoding="utf-8", newline="") as stream:
-        for row in csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE):
-            mapped = {
-                GOEMOTIONS[names[int(i)]] for i in row[1].split(",") if names[int(i)] in GOEMOTIONS
-            }
-            if mapped:
-                rows.append((row[0], mapped))
-    return rows
-
-
 def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
     per = {}
     for label in EMOTIONS:
@@ -173,7 +147,7 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, fl
 
 
 def goemotions(shared: Path, jobs: int, baseline: bool) -> float:
-    rows = read_goemotions(shared / "data" / "goemotions" / "dev.tsv")
+    rows = list(read_goemotions(shared / "data" / "goemotions" / "dev.tsv"))
     conversations = [
         {"id": f"go-{i}", "turns": [{"id": "t1", "role": "customer", "text": text}]}
         for i, (text, _) in enumerate(rows)

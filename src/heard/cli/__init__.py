@@ -10,6 +10,7 @@ from heard.cli import analyze, read  # noqa: F401  (each module registers its co
 from heard.cli import feedback_commands as _feedback_commands  # noqa: F401
 from heard.cli import impact_command as _impact_command  # noqa: F401
 from heard.cli import report_command as _report_command  # noqa: F401
+from heard.cli import serve_command as _serve_command  # noqa: F401
 from heard.cli import store_commands as _store_commands  # noqa: F401
 from heard.cli.app import app
 

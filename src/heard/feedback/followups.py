@@ -1018,6 +1018,7 @@ def snooze(
         )
     task.status = "snoozed"
     task.due_at = until
+    task.notified_at = None  # due again later: announce it again then
     task.updated_at = moment
     _with_note(task, note)
     session.flush()

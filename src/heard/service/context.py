@@ -1,0 +1,78 @@
+"""What every request handler shares: settings, the database, the rubric, the redactor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from heard.service.live import LiveConversations
+from heard.service.ratelimit import RateLimiter
+from heard.service.settings import ServiceSettings
+from heard.store import Database
+
+if TYPE_CHECKING:
+    from heard.conversation import Conversation
+    from heard.feedback.followups import FollowUpRules
+    from heard.scoring import Rubric
+
+
+@dataclass
+class ServiceContext:
+    settings: ServiceSettings
+    database: Database
+    survey_limiter: RateLimiter = field(init=False)
+    live: LiveConversations = field(init=False)
+    ready: bool = False
+
+    def __post_init__(self) -> None:
+        self.survey_limiter = RateLimiter(self.settings.survey_rate_per_minute, 60.0)
+        self.live = LiveConversations(self.settings.live_sessions)
+
+    @cached_property
+    def rubric(self) -> Rubric:
+        from heard.scoring import load_rubric
+
+        return load_rubric(self.settings.rubric)
+
+    @cached_property
+    def followup_rules(self) -> FollowUpRules:
+        from heard.feedback.followups import load_rules
+
+        return load_rules(self.settings.followup_rules)
+
+    @cached_property
+    def wanted_events(self) -> tuple[str, ...]:
+        """Events worth writing to the outbox: none when no receiver is configured."""
+        return self.settings.outgoing_events if self.settings.outgoing_webhook_url else ()
+
+    @cached_property
+    def _redactor(self) -> object | None:
+        if not self.settings.redact:
+            return None
+        from heard.redaction import Redactor, RedactionConfig, load_config
+
+        config = (
+            load_config(self.settings.redaction_config)
+            if self.settings.redaction_config
+            else RedactionConfig()
+        )
+        return Redactor(config)
+
+    def redact(self, conversation: Conversation) -> Conversation:
+        """The conversation as it may be stored: PII replaced by its type, unless turned off."""
+        redactor = self._redactor
+        if redactor is None:
+            return conversation
+        from heard.redaction import Redactor
+
+        assert isinstance(redactor, Redactor)
+        return redactor.redact_conversation(conversation)
+
+    def warm_up(self) -> None:
+        """Load models, rubric and rules before the first request rather than during it."""
+        from heard.listening.resources import warm_up
+
+        warm_up()
+        _ = self.rubric, self.followup_rules, self._redactor
+        self.ready = True

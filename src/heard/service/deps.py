@@ -1,0 +1,83 @@
+"""FastAPI dependencies: the shared context, a database session, the caller and their role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from heard.service.auth import Principal, Role, authenticate
+from heard.service.context import ServiceContext
+from heard.service.problems import ProblemError
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer hk_…`.")
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key, as an alternative header."
+)
+
+
+def get_context(request: Request) -> ServiceContext:
+    context = request.app.state.context
+    assert isinstance(context, ServiceContext)
+    return context
+
+
+Context = Annotated[ServiceContext, Depends(get_context)]
+
+
+def get_session(context: Context) -> Iterator[Session]:
+    with context.database.session() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    context: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    header_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    key = credentials.credentials if credentials is not None else header_key
+    if not key:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "an API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with context.database.session() as session:
+        principal = authenticate(session, key)
+    if principal is None:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "this API key is not valid (unknown or revoked)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only callers with one of ``roles``."""
+
+    def check(principal: Caller) -> Principal:
+        if principal.role not in roles:
+            raise ProblemError(
+                403,
+                "forbidden",
+                f"this needs the role {' or '.join(roles)}; the key's role is {principal.role}",
+            )
+        return principal
+
+    return check
+
+
+Manager = Annotated[Principal, Depends(require("admin", "supervisor"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

@@ -113,6 +113,7 @@ def create_key(
     if not name:
         raise ApiKeyError("a key needs a name")
     teams = [t.strip() for t in team_ids if t.strip()]
+    agent_id = (agent_id or "").strip() or None
     checked = _check(role, agent_id, teams)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     if agent_id and session.get(Agent, agent_id) is None:

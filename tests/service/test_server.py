@@ -1,0 +1,117 @@
+"""`heard serve` is a real HTTP server; `heard keys` makes the keys it accepts; the service
+works on PostgreSQL as on SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from heard.cli import app as cli
+from heard.service.auth import create_key
+from heard.store import Database
+from store.conftest import postgres_database
+
+from .conftest import GOOD, POOR, chat, is_problem
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    db = str(tmp_path / "served.db")
+    made = CliRunner().invoke(cli, ["keys", "create", "ops", "--role", "admin", "--db", db])
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[0]
+    port = _free_port()
+    env = {**os.environ, "HEARD_CHATWOOT_SECRET": "s3cret"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "heard", "serve", "--port", str(port), "--db", db, "--log-level", "info"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/v1/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the server did not become ready in 60 s"
+            time.sleep(0.2)
+        yield base, key
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+        # No secret ever reaches the log: not the key, not the webhook secret.
+        assert key not in output and "s3cret" not in output
+        assert "GET /v1/ready 200" in output
+
+
+def test_served_over_http(server: tuple[str, str]) -> None:
+    base, key = server
+    headers = {"Authorization": f"Bearer {key}"}
+    assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
+    spec = httpx.get(f"{base}/openapi.json").json()
+    assert "/v1/conversations" in spec["paths"]
+    added = httpx.post(f"{base}/v1/conversations", json=chat("srv-1", "agent-mia", "team-orders", GOOD), headers=headers, timeout=30)
+    assert added.status_code == 201, added.text
+    listing = httpx.get(f"{base}/v1/conversations", headers=headers).json()
+    assert listing["total"] == 1
+    unauthorised = httpx.get(f"{base}/v1/conversations")
+    assert unauthorised.status_code == 401
+    assert unauthorised.headers["content-type"].startswith("application/problem+json")
+    # CORS is closed unless origins are configured.
+    preflight = httpx.options(f"{base}/v1/conversations", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_keys_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "keys.db")
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db])
+    assert made.exit_code == 0 and made.stdout.startswith("hk_")
+    again = runner.invoke(cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db])
+    assert again.exit_code == 2 and "exists" in again.output
+    bad = runner.invoke(cli, ["keys", "create", "sam", "--role", "supervisor", "--db", db])
+    assert bad.exit_code == 2 and "team" in bad.output
+    listing = runner.invoke(cli, ["keys", "list", "--db", db])
+    assert "noor" in listing.stdout and made.stdout.strip() not in listing.stdout
+    assert runner.invoke(cli, ["keys", "revoke", "noor", "--db", db]).exit_code == 0
+    assert runner.invoke(cli, ["keys", "revoke", "noor", "--db", db]).exit_code == 2
+
+
+def test_service_on_postgresql(make_api) -> None:  # type: ignore[no-untyped-def]
+    with postgres_database() as url:
+        database = Database(url)
+        api = make_api(database)
+        seed = [chat("pg-1", "agent-mia", "team-orders", GOOD), chat("pg-2", "agent-mia", "team-orders", POOR)]
+        assert api.post("/v1/conversations", content=json.dumps(seed).encode(), headers={"Content-Type": "application/json"}).status_code == 201
+        assert api.get("/v1/conversations", "agent").json()["total"] == 2
+        token = api.post("/v1/surveys", json={"conversation_id": "pg-1", "kind": "csat"}).json()["token"]
+        assert api.client.post(f"/v1/public/surveys/{token}", json={"score": 5}).status_code == 201
+        is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": 4}), 409, "already_answered")
+        assert api.post("/v1/followups/generate", json={}).status_code == 200
+        card = api.get("/v1/agents/agent-mia/scorecard").json()
+        assert card["conversations"] == 2
+        with database.session() as session:
+            create_key(session, "pg-sup", "supervisor", team_ids=["team-orders"])
+        database.dispose()

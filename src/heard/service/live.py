@@ -1,7 +1,7 @@
-"""Conversations in progress (fed by webhooks), annotated as each turn arrives.
+"""Conversations in progress fed by webhooks, each with its live assistant.
 
-Kept in memory, least recently active dropped first; a conversation that falls out is simply
-annotated from the stored turns when its next message arrives.
+Kept in memory, least recently active dropped first; a conversation that falls out (or whose
+earlier turns were edited) is picked up again from its stored turns at its next message.
 """
 
 from __future__ import annotations
@@ -10,33 +10,35 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from heard.assist import AssistSession
 from heard.conversation import Conversation
-from heard.listening.pipeline import LiveSession, default_pipeline
 
 
 class LiveConversations:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._sessions: OrderedDict[str, tuple[LiveSession, list[str]]] = OrderedDict()
+        self._sessions: OrderedDict[str, tuple[AssistSession, list[str]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def observe(self, conversation: Conversation) -> list[dict[str, Any]]:
-        """Annotate the conversation's new turns; returns the nudges they raise."""
+        """Annotate the conversation's new turns; returns the nudges raised for the first time."""
         with self._lock:
             entry = self._sessions.pop(conversation.id, None)
             ids = [turn.id for turn in conversation.turns]
             if entry is None or ids[: len(entry[1])] != entry[1]:
-                # New, or an earlier turn was edited: start again from the stored turns.
-                session = default_pipeline().live(conversation.model_copy(update={"turns": []}))
+                assistant = AssistSession(conversation.model_copy(update={"turns": []}))
                 known: list[str] = []
             else:
-                session, known = entry
+                assistant, known = entry
+            fresh: dict[str, dict[str, Any]] = {}
             for turn in conversation.turns[len(known) :]:
-                session.add(turn)
-            self._sessions[conversation.id] = (session, ids)
+                update = assistant.add_turn(turn)
+                for nudge in update.new_nudges:
+                    fresh[nudge.id] = nudge.model_dump(mode="json")
+            self._sessions[conversation.id] = (assistant, ids)
             while len(self._sessions) > self.capacity:
                 self._sessions.popitem(last=False)
-        return []
+        return list(fresh.values())
 
     def forget(self, conversation_id: str) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from heard.analysis import ENGINE_VERSION, Analysis, analyze
 from heard.conversation import Conversation
@@ -16,6 +16,7 @@ from heard.readers import ReadError, ReadIssue, ReadOptions, Source, get_reader,
 from heard.service.auth import Principal
 from heard.service.context import ServiceContext
 from heard.service.outbox import enqueue
+from heard.store.models import StoredConversation
 from heard.store.repository import content_hash, has_analysis, save_analysis, save_conversation
 
 
@@ -77,6 +78,11 @@ def _where(issue: ReadIssue) -> str:
     return f"{issue.source}, {issue.location}" if issue.location else issue.source
 
 
+# Concurrent requests can race to add the same agent or team, or deadlock on PostgreSQL: the
+# loser's transaction is rolled back whole and simply tried again.
+ATTEMPTS = 3
+
+
 def store_one(
     context: ServiceContext,
     conversation: Conversation,
@@ -86,15 +92,44 @@ def store_one(
 ) -> Stored:
     """Redact, analyse and store one conversation in one transaction."""
     clean = context.redact(conversation)
-    rubric = context.rubric
+    result = analysis
+    for attempt in range(ATTEMPTS):
+        try:
+            stored, result = _store(context, clean, source, result)
+            return stored
+        except (IntegrityError, OperationalError):
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _already_analysed(context: ServiceContext, clean: Conversation, digest: str) -> bool:
+    with context.database.session() as session:
+        stored = session.get(StoredConversation, clean.id)
+        return (
+            stored is not None
+            and stored.content_hash == digest
+            and has_analysis(session, clean.id, digest, ENGINE_VERSION, context.rubric.version)
+        )
+
+
+def _store(
+    context: ServiceContext, clean: Conversation, source: str | None, analysis: Analysis | None
+) -> tuple[Stored, Analysis | None]:
+    # Analysis is pure and takes milliseconds of CPU: it runs before the write transaction so
+    # the database (SQLite has one writer) is locked only for the writes themselves.
+    digest = content_hash(clean)
+    if analysis is None:
+        if _already_analysed(context, clean, digest):
+            return Stored(id=clean.id, outcome="unchanged"), None
+        analysis = analyze(clean, rubric=context.rubric)
     with context.database.session() as session:
         outcome = save_conversation(session, clean, source=source)
         if outcome == "unchanged" and has_analysis(
-            session, clean.id, content_hash(clean), ENGINE_VERSION, rubric.version
+            session, clean.id, digest, ENGINE_VERSION, context.rubric.version
         ):
-            return Stored(id=clean.id, outcome=outcome)
-        result = analysis if analysis is not None else analyze(clean, rubric=rubric)
-        save_analysis(session, clean, result)
+            return Stored(id=clean.id, outcome=outcome), analysis
+        save_analysis(session, clean, analysis)
         enqueue(
             session,
             "analysis.ready",
@@ -102,12 +137,12 @@ def store_one(
                 "conversation_id": clean.id,
                 "agent_id": clean.agent_id,
                 "team_id": clean.team_id,
-                "listening_score": result.listening_score,
-                "components": {name: c.score for name, c in result.components.items()},
+                "listening_score": analysis.listening_score,
+                "components": {name: c.score for name, c in analysis.components.items()},
             },
             context.wanted_events,
         )
-    return Stored(id=clean.id, outcome=outcome, listening_score=result.listening_score)
+    return Stored(id=clean.id, outcome=outcome, listening_score=analysis.listening_score), analysis
 
 
 def ingest(

@@ -27,7 +27,12 @@ from heard.service.outbox import enqueue
 from heard.service.problems import FieldError, ProblemError, responses
 from heard.service.signatures import claim_delivery, verify
 from heard.service.upload import read_body
-from heard.store.repository import load_conversation, save_analysis, save_conversation
+from heard.store.repository import (
+    content_hash,
+    load_conversation,
+    save_analysis,
+    save_conversation,
+)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -98,36 +103,42 @@ def resolve(
 ) -> WebhookResult:
     """The conversation is over: full analysis, follow-up rules, ``analysis.ready``."""
     clean = context.redact(incoming)
+    # Analysed outside the write transaction (pure CPU work); if another message lands in
+    # between, the merge inside the transaction differs and is analysed again there.
+    with context.database.session() as session:
+        merged = merge(load_conversation(session, clean.id), clean)
+    result = analyze(merged, rubric=context.rubric) if merged.turns else None
     with context.database.session() as session:
         claim_delivery(session, source, delivery)
-        merged = merge(load_conversation(session, clean.id), clean)
-        if not merged.turns:
+        current = merge(load_conversation(session, clean.id), clean)
+        if not current.turns:
             return WebhookResult(
-                status="ignored", conversation_id=merged.id, reason="no turns to analyse"
+                status="ignored", conversation_id=current.id, reason="no turns to analyse"
             )
-        save_conversation(session, merged, source=f"webhook:{source}")
-        result = analyze(merged, rubric=context.rubric)
-        save_analysis(session, merged, result)
+        if result is None or content_hash(current) != content_hash(merged):
+            result = analyze(current, rubric=context.rubric)
+        save_conversation(session, current, source=f"webhook:{source}")
+        save_analysis(session, current, result)
         session.flush()
-        created = generate_followups(session, [merged.id], context.followup_rules)
+        created = generate_followups(session, [current.id], context.followup_rules)
         enqueue(
             session,
             "analysis.ready",
             {
-                "conversation_id": merged.id,
-                "agent_id": merged.agent_id,
-                "team_id": merged.team_id,
+                "conversation_id": current.id,
+                "agent_id": current.agent_id,
+                "team_id": current.team_id,
                 "listening_score": result.listening_score,
                 "components": {name: c.score for name, c in result.components.items()},
                 "followups": [task.id for task in created],
             },
             context.wanted_events,
         )
-    context.live.forget(merged.id)
+    context.live.forget(current.id)
     return WebhookResult(
         status="analysed",
-        conversation_id=merged.id,
-        turns=len(merged.turns),
+        conversation_id=current.id,
+        turns=len(current.turns),
         listening_score=result.listening_score,
         followups=len(created),
     )

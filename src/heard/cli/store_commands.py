@@ -5,6 +5,10 @@ not have yet (or has in another version) with :func:`heard.batch.analyses`, and 
 batched transactions: a conversation, its turns and its analysis are committed together, so an
 import that is killed keeps every batch it committed and never leaves half a conversation.
 Running the same import again is a no-op; running it after a crash finishes the rest.
+
+Personal data is redacted (:mod:`heard.redaction`) as conversations are read, before they are
+analysed or stored, unless ``--no-redact``: nothing unredacted reaches the database, not even
+as evidence quoted by an analysis.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from heard.readers import ReadOptions
 
 if TYPE_CHECKING:
     from heard.analysis import Analysis
+    from heard.redaction import Redactor
     from heard.scoring import Rubric
     from heard.store import Database
 
@@ -104,8 +109,10 @@ class Importer:
         jobs: int,
         batch_size: int,
         quiet: bool,
+        redactor: Redactor | None = None,
     ) -> None:
         self.database = database
+        self.redactor = redactor
         self.inputs = inputs
         self.rubric = rubric
         self.jobs = jobs
@@ -188,7 +195,10 @@ class Importer:
     # Writing ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        conversations = self.inputs.conversations()
+        conversations: Iterable[Conversation] = self.inputs.conversations()
+        if self.redactor is not None:
+            # Before anything else sees them: the analysis quotes turns as evidence.
+            conversations = map(self.redactor.redact_conversation, conversations)
         if self.rubric is None:
             items: Iterable[tuple[Conversation, Analysis | None]] = (
                 (self._queue(conversation), None) for conversation in conversations
@@ -313,6 +323,21 @@ def import_command(
         Path | None, typer.Option("--rubric", help="A rubric YAML file (see docs/scoring.md).")
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact/--no-redact",
+            help="Replace e-mails, phone and card numbers, IBANs, national ids, addresses… by "
+            "their kind ([EMAIL]) before anything is stored (see docs/privacy.md).",
+        ),
+    ] = True,
+    redaction_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--redaction-config",
+            help="A YAML file: kinds to redact, values never to redact, patterns of your own.",
+        ),
+    ] = None,
     batch_size: Annotated[
         int,
         typer.Option(
@@ -334,6 +359,8 @@ def import_command(
       heard import chats.jsonl --db postgresql://heard@db.internal/heard --jobs 2
 
       heard import calls/ --input-format aws-transcribe --agent spk_0 --no-analyze
+
+      heard import chats.jsonl --redaction-config redaction.yaml
     """
     chosen: Rubric | None = None
     if not no_analyze:
@@ -347,11 +374,18 @@ def import_command(
         raise typer.BadParameter(
             "a rubric scores analyses; drop --no-analyze", param_hint="--rubric"
         )
+    redactor = _redactor(redact, redaction_config)
     options: ReadOptions = build_options(agent, customer, mapping, channel)
     inputs = _TrackedSession(paths, input_format, options, quiet=quiet)
     database = open_database(db)
     importer = Importer(
-        database, inputs, rubric=chosen, jobs=jobs, batch_size=batch_size, quiet=quiet
+        database,
+        inputs,
+        rubric=chosen,
+        jobs=jobs,
+        batch_size=batch_size,
+        quiet=quiet,
+        redactor=redactor,
     )
     try:
         importer.run()
@@ -373,6 +407,24 @@ def import_command(
     finally:
         database.dispose()
     _finish(importer)
+
+
+def _redactor(redact: bool, config_path: Path | None) -> Redactor | None:
+    """The redactor ``--redact`` and ``--redaction-config`` ask for (None: ``--no-redact``)."""
+    if not redact:
+        if config_path is not None:
+            raise typer.BadParameter(
+                "a redaction configuration needs redaction; drop --no-redact",
+                param_hint="--redaction-config",
+            )
+        return None
+    from heard.redaction import RedactionConfigError, Redactor, load_config
+
+    try:
+        config = load_config(config_path) if config_path is not None else None
+    except RedactionConfigError as error:
+        raise typer.BadParameter(str(error), param_hint="--redaction-config") from None
+    return Redactor(config)
 
 
 def _finish(importer: Importer) -> None:

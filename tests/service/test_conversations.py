@@ -114,3 +114,33 @@ def test_detail_has_analysis_with_evidence(api: Api) -> None:
     labels = {label for turn in analysis["turns"] for label in turn["labels"]}
     assert {"paraphrase", "timeline", "follow_up"} <= labels
     is_problem(api.get("/v1/conversations/nope"), 404, "not_found")
+
+
+def test_pii_is_redacted_before_it_is_stored(api: Api) -> None:
+    body = chat(
+        "pii-1",
+        "agent-mia",
+        "team-orders",
+        [
+            ("c", "Hi, it's jo.doe@example.com, card 4111 1111 1111 1111 was charged twice. Call me on +44 20 7946 0958."),
+            ("a", "I'm sorry about the double charge. I've refunded it to the card ending 1111 today."),
+        ],
+        metadata={"customer_email": "jo.doe@example.com"},
+    )
+    assert api.post("/v1/conversations", json=body).status_code == 201
+    stored = api.get("/v1/conversations/pii-1").json()
+    text = json.dumps(stored)
+    for secret in ("jo.doe@example.com", "4111 1111 1111 1111", "7946 0958"):
+        assert secret not in text
+    first = stored["conversation"]["turns"][0]["text"]
+    assert "[EMAIL]" in first and "[CARD]" in first and "[PHONE]" in first
+    assert stored["conversation"]["metadata"]["redaction"]["card"] == 1
+    # Analysis still works on the redacted words: the double charge is still a concern.
+    assert stored["analysis"]["listening_score"] is not None
+
+
+def test_redaction_can_be_turned_off(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = make_api(redact=False)
+    body = chat("raw-1", "agent-mia", "team-orders", [("c", "Mail me at jo.doe@example.com please.")])
+    assert api.post("/v1/conversations", json=body).status_code == 201
+    assert "jo.doe@example.com" in api.get("/v1/conversations/raw-1").text

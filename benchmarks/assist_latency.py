@@ -102,11 +102,15 @@ def main() -> None:
         latencies, errors, elapsed = asyncio.run(
             run(server.ws_base, server.keys["agent"], args.sessions, args.think, args.seed)
         )
+    rate = len(latencies) / elapsed
     print(
-        f"{args.sessions} concurrent sessions, mean think time {args.think} s, {len(latencies)} messages in {elapsed:.1f} s ({len(latencies) / elapsed:.0f} messages/s)"
+        f"{args.sessions} concurrent sessions, mean think time {args.think} s, "
+        f"{len(latencies)} messages in {elapsed:.1f} s ({rate:.0f} messages/s)"
     )
     print(
-        f"round trip per message: p50 {percentile(latencies, 0.50):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms"
+        f"round trip per message: p50 {percentile(latencies, 0.50):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+        f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms"
     )
     print(f"errors: {len(errors)}")
     for error in errors[:5]:

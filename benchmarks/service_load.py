@@ -126,16 +126,21 @@ async def run(args: argparse.Namespace) -> None:
     lost = accepted - stored
     unanalysed = accepted - analysed
     print(
-        f"{elapsed:.0f} s with {args.ingest_clients} ingest clients (batches of {args.batch}) and {args.assist_sessions} assist sessions (think {args.think} s)"
+        f"{elapsed:.0f} s with {args.ingest_clients} ingest clients (batches of {args.batch}) "
+        f"and {args.assist_sessions} assist sessions (think {args.think} s)"
     )
     print(
-        f"ingest: {len(accepted)} conversations accepted ({len(accepted) / elapsed:.1f}/s), request p50 {percentile(ingest_ms, 0.5):.0f} ms, p95 {percentile(ingest_ms, 0.95):.0f} ms"
+        f"ingest: {len(accepted)} conversations accepted ({len(accepted) / elapsed:.1f}/s), "
+        f"request p50 {percentile(ingest_ms, 0.5):.0f} ms, p95 {percentile(ingest_ms, 0.95):.0f} ms"
     )
     print(
-        f"assist: {len(assist_ms)} messages ({len(assist_ms) / elapsed:.1f}/s), round trip p50 {percentile(assist_ms, 0.5):.1f} ms, p95 {percentile(assist_ms, 0.95):.1f} ms, p99 {percentile(assist_ms, 0.99):.1f} ms"
+        f"assist: {len(assist_ms)} messages ({len(assist_ms) / elapsed:.1f}/s), round trip "
+        f"p50 {percentile(assist_ms, 0.5):.1f} ms, p95 {percentile(assist_ms, 0.95):.1f} ms, "
+        f"p99 {percentile(assist_ms, 0.99):.1f} ms"
     )
     print(
-        f"errors: {len(errors)}; accepted but not stored: {len(lost)}; stored without analysis: {len(unanalysed)}"
+        f"errors: {len(errors)}; accepted but not stored: {len(lost)}; "
+        f"stored without analysis: {len(unanalysed)}"
     )
     for error in errors[:5]:
         print("  ", error)

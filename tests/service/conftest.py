@@ -63,9 +63,15 @@ def chat(
 
 GOOD = [
     ("c", "My order from the 3rd still hasn't arrived and I need it for Saturday's event."),
-    ("a", "I'm sorry, that must be stressful with the event so close. Could you give me the order number?"),
+    (
+        "a",
+        "I'm sorry, that must be stressful with the event so close. Could you give me the order number?",
+    ),
     ("c", "It's 48213. I'm really worried it won't come in time."),
-    ("a", "Just to confirm: your order 48213 hasn't arrived and you need it by Saturday. I'll send a replacement today by express, it will arrive by Friday, and I'll email you tomorrow to confirm it shipped."),
+    (
+        "a",
+        "Just to confirm: your order 48213 hasn't arrived and you need it by Saturday. I'll send a replacement today by express, it will arrive by Friday, and I'll email you tomorrow to confirm it shipped.",
+    ),
     ("c", "Thank you so much."),
 ]
 POOR = [
@@ -102,7 +108,9 @@ def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
         with database.session() as session:
             keys = {
                 "admin": create_key(session, "admin", "admin"),
-                "supervisor": create_key(session, "sup-orders", "supervisor", team_ids=["team-orders"]),
+                "supervisor": create_key(
+                    session, "sup-orders", "supervisor", team_ids=["team-orders"]
+                ),
                 "other_supervisor": create_key(
                     session, "sup-billing", "supervisor", team_ids=["team-billing"]
                 ),
@@ -120,7 +128,11 @@ def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
 @pytest.fixture
 def api(make_api: Callable[..., Api]) -> Api:
     built = make_api()
-    response = built.post("/v1/conversations", content=json.dumps(SEED).encode(), headers={"Content-Type": "application/json"})
+    response = built.post(
+        "/v1/conversations",
+        content=json.dumps(SEED).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 201, response.text
     return built
 

@@ -72,7 +72,11 @@ def test_bad_records_are_named_and_good_ones_kept(api: Api) -> None:
 
 def test_unreadable_upload_is_a_problem(api: Api) -> None:
     body = is_problem(
-        api.post("/v1/conversations", content=b"\x00\x01\x02garbage", headers={"Content-Type": "application/json"}),
+        api.post(
+            "/v1/conversations",
+            content=b"\x00\x01\x02garbage",
+            headers={"Content-Type": "application/json"},
+        ),
         422,
     )
     assert body["errors"], body
@@ -80,11 +84,25 @@ def test_unreadable_upload_is_a_problem(api: Api) -> None:
 
 def test_empty_unknown_format_and_too_large(make_api) -> None:  # type: ignore[no-untyped-def]
     small = make_api(max_upload_bytes=2000)
-    is_problem(small.post("/v1/conversations", content=b"  ", headers={"Content-Type": "text/plain"}), 422, "invalid_input")
-    is_problem(small.post("/v1/conversations?format=nope", content=b"x", headers={"Content-Type": "text/plain"}), 422, "invalid_input")
+    is_problem(
+        small.post("/v1/conversations", content=b"  ", headers={"Content-Type": "text/plain"}),
+        422,
+        "invalid_input",
+    )
+    is_problem(
+        small.post(
+            "/v1/conversations?format=nope", content=b"x", headers={"Content-Type": "text/plain"}
+        ),
+        422,
+        "invalid_input",
+    )
     big = json.dumps(chat("big", "agent-mia", "team-orders", GOOD * 20)).encode()
     assert len(big) > 2000
-    is_problem(small.post("/v1/conversations", content=big, headers={"Content-Type": "application/json"}), 413, "too_large")
+    is_problem(
+        small.post("/v1/conversations", content=big, headers={"Content-Type": "application/json"}),
+        413,
+        "too_large",
+    )
     assert small.get("/v1/conversations").json()["total"] == 0  # nothing half-written
 
 
@@ -110,7 +128,9 @@ def test_detail_has_analysis_with_evidence(api: Api) -> None:
     assert detail["conversation"]["id"] == "orders-1"
     analysis = detail["analysis"]
     assert analysis["listening_score"] is not None
-    assert analysis["evidence"] and all("turn_id" in e and "reason" in e for e in analysis["evidence"])
+    assert analysis["evidence"] and all(
+        "turn_id" in e and "reason" in e for e in analysis["evidence"]
+    )
     labels = {label for turn in analysis["turns"] for label in turn["labels"]}
     assert {"paraphrase", "timeline", "follow_up"} <= labels
     is_problem(api.get("/v1/conversations/nope"), 404, "not_found")
@@ -122,8 +142,14 @@ def test_pii_is_redacted_before_it_is_stored(api: Api) -> None:
         "agent-mia",
         "team-orders",
         [
-            ("c", "Hi, it's jo.doe@example.com, card 4111 1111 1111 1111 was charged twice. Call me on +44 20 7946 0958."),
-            ("a", "I'm sorry about the double charge. I've refunded it to the card ending 1111 today."),
+            (
+                "c",
+                "Hi, it's jo.doe@example.com, card 4111 1111 1111 1111 was charged twice. Call me on +44 20 7946 0958.",
+            ),
+            (
+                "a",
+                "I'm sorry about the double charge. I've refunded it to the card ending 1111 today.",
+            ),
         ],
         metadata={"customer_email": "jo.doe@example.com"},
     )
@@ -141,6 +167,8 @@ def test_pii_is_redacted_before_it_is_stored(api: Api) -> None:
 
 def test_redaction_can_be_turned_off(make_api) -> None:  # type: ignore[no-untyped-def]
     api = make_api(redact=False)
-    body = chat("raw-1", "agent-mia", "team-orders", [("c", "Mail me at jo.doe@example.com please.")])
+    body = chat(
+        "raw-1", "agent-mia", "team-orders", [("c", "Mail me at jo.doe@example.com please.")]
+    )
     assert api.post("/v1/conversations", json=body).status_code == 201
     assert "jo.doe@example.com" in api.get("/v1/conversations/raw-1").text

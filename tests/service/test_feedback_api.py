@@ -24,9 +24,17 @@ def test_survey_link_answered_once_without_a_key(api: Api) -> None:
     question = api.client.get(f"/v1/public/surveys/{token}").json()
     assert question["name"] == "NPS" and (question["lowest"], question["highest"]) == (0, 10)
     assert question["answered"] is False
-    answer = api.client.post(f"/v1/public/surveys/{token}", json={"score": 9, "comment": "Quick and kind, thanks"})
-    assert answer.status_code == 201 and answer.json() == {"status": "recorded", "kind": "nps", "score": 9}
-    is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": 3}), 409, "already_answered")
+    answer = api.client.post(
+        f"/v1/public/surveys/{token}", json={"score": 9, "comment": "Quick and kind, thanks"}
+    )
+    assert answer.status_code == 201 and answer.json() == {
+        "status": "recorded",
+        "kind": "nps",
+        "score": 9,
+    }
+    is_problem(
+        api.client.post(f"/v1/public/surveys/{token}", json={"score": 3}), 409, "already_answered"
+    )
     assert api.client.get(f"/v1/public/surveys/{token}").json()["answered"] is True
     with api.database.session() as session:
         stored = session.scalars(select(SurveyResponse)).all()
@@ -37,10 +45,16 @@ def test_survey_link_answered_once_without_a_key(api: Api) -> None:
 
 def test_survey_errors(api: Api) -> None:
     is_problem(api.client.get("/v1/public/surveys/not-a-token"), 404, "unknown_token")
-    is_problem(api.client.post("/v1/public/surveys/not-a-token", json={"score": 3}), 404, "unknown_token")
+    is_problem(
+        api.client.post("/v1/public/surveys/not-a-token", json={"score": 3}), 404, "unknown_token"
+    )
     token = _survey(api, "csat")
-    is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": 6}), 422, "out_of_range")
-    is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": "five"}), 422, "invalid_input")
+    is_problem(
+        api.client.post(f"/v1/public/surveys/{token}", json={"score": 6}), 422, "out_of_range"
+    )
+    is_problem(
+        api.client.post(f"/v1/public/surveys/{token}", json={"score": "five"}), 422, "invalid_input"
+    )
     is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": 4, "extra": 1}), 422)
     with api.database.session() as session:
         session.execute(update(Survey).values(expires_at=datetime.now(UTC) - timedelta(hours=1)))
@@ -59,12 +73,22 @@ def test_public_survey_endpoints_are_rate_limited(make_api) -> None:  # type: ig
 
 
 def test_ratings(api: Api) -> None:
-    up = api.post("/v1/ratings", json={"conversation_id": "orders-1", "kind": "thumbs", "value": "up"})
+    up = api.post(
+        "/v1/ratings", json={"conversation_id": "orders-1", "kind": "thumbs", "value": "up"}
+    )
     assert up.status_code == 201 and up.json()["value"] == 1
-    stars = api.post("/v1/ratings", json={"conversation_id": "orders-1", "kind": "stars", "value": 5})
+    stars = api.post(
+        "/v1/ratings", json={"conversation_id": "orders-1", "kind": "stars", "value": 5}
+    )
     assert stars.json()["value"] == 5
-    is_problem(api.post("/v1/ratings", json={"conversation_id": "orders-1", "kind": "stars", "value": 9}), 422, "out_of_range")
-    is_problem(api.post("/v1/ratings", json={"conversation_id": "nope", "kind": "stars", "value": 3}), 404)
+    is_problem(
+        api.post("/v1/ratings", json={"conversation_id": "orders-1", "kind": "stars", "value": 9}),
+        422,
+        "out_of_range",
+    )
+    is_problem(
+        api.post("/v1/ratings", json={"conversation_id": "nope", "kind": "stars", "value": 3}), 404
+    )
 
 
 def test_followups_lifecycle(api: Api) -> None:
@@ -77,9 +101,16 @@ def test_followups_lifecycle(api: Api) -> None:
     assert task["message"] and task["reason"]
     listing = api.get("/v1/followups?status=open").json()
     assert listing["total"] == len(created)
-    snoozed = api.post(f"/v1/followups/{task['id']}/snooze", json={"until": "2099-01-02T09:00:00Z", "note": "customer away"})
+    snoozed = api.post(
+        f"/v1/followups/{task['id']}/snooze",
+        json={"until": "2099-01-02T09:00:00Z", "note": "customer away"},
+    )
     assert snoozed.status_code == 200 and snoozed.json()["status"] == "snoozed"
-    is_problem(api.post(f"/v1/followups/{task['id']}/snooze", json={"until": "2001-01-01T00:00:00Z"}), 422, "bad_time")
+    is_problem(
+        api.post(f"/v1/followups/{task['id']}/snooze", json={"until": "2001-01-01T00:00:00Z"}),
+        422,
+        "bad_time",
+    )
     done = api.post(f"/v1/followups/{task['id']}/done", json={"note": "refund confirmed"}).json()
     assert done["status"] == "done" and "refund confirmed" in done["note"]
     is_problem(api.post(f"/v1/followups/{task['id']}/cancel", json={}), 409, "closed")

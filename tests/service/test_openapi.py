@@ -65,8 +65,13 @@ def seeded() -> Iterator[None]:
         KEYS["admin"] = create_key(session, "fuzz-admin", "admin")
         KEYS["agent"] = create_key(session, "fuzz-agent", "agent", agent_id="agent-mia")
     with TestClient(_APP) as client:  # runs start-up: models loaded before the first case
-        seed = [chat("orders-1", "agent-mia", "team-orders", GOOD), chat("orders-2", "agent-mia", "team-orders", POOR)]
-        response = client.post("/v1/conversations", json=seed, headers={"Authorization": f"Bearer {KEYS['admin']}"})
+        seed = [
+            chat("orders-1", "agent-mia", "team-orders", GOOD),
+            chat("orders-2", "agent-mia", "team-orders", POOR),
+        ]
+        response = client.post(
+            "/v1/conversations", json=seed, headers={"Authorization": f"Bearer {KEYS['admin']}"}
+        )
         assert response.status_code == 201
         yield
     _DATABASE.dispose()
@@ -84,11 +89,19 @@ def test_no_input_makes_the_server_fail(case: schemathesis.Case) -> None:
     for key in (KEYS["admin"], KEYS["agent"], None):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         response = case.call(headers=headers)
-        assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text[:500])
+        assert response.status_code < 500, (
+            case.method,
+            case.formatted_path,
+            response.status_code,
+            response.text[:500],
+        )
         if response.status_code >= 400 and response.status_code != 405:
             content_type = response.headers.get("content-type") or [""]
             if isinstance(content_type, list):
                 content_type = content_type[0]
             assert content_type.startswith("application/problem+json"), (
-                case.method, case.formatted_path, response.status_code, response.text[:300]
+                case.method,
+                case.formatted_path,
+                response.status_code,
+                response.text[:300],
             )

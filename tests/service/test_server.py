@@ -39,7 +39,18 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     port = _free_port()
     env = {**os.environ, "HEARD_CHATWOOT_SECRET": "s3cret"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "heard", "serve", "--port", str(port), "--db", db, "--log-level", "info"],
+        [
+            sys.executable,
+            "-m",
+            "heard",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            db,
+            "--log-level",
+            "info",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -72,7 +83,12 @@ def test_served_over_http(server: tuple[str, str]) -> None:
     assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
     spec = httpx.get(f"{base}/openapi.json").json()
     assert "/v1/conversations" in spec["paths"]
-    added = httpx.post(f"{base}/v1/conversations", json=chat("srv-1", "agent-mia", "team-orders", GOOD), headers=headers, timeout=30)
+    added = httpx.post(
+        f"{base}/v1/conversations",
+        json=chat("srv-1", "agent-mia", "team-orders", GOOD),
+        headers=headers,
+        timeout=30,
+    )
     assert added.status_code == 201, added.text
     listing = httpx.get(f"{base}/v1/conversations", headers=headers).json()
     assert listing["total"] == 1
@@ -80,16 +96,23 @@ def test_served_over_http(server: tuple[str, str]) -> None:
     assert unauthorised.status_code == 401
     assert unauthorised.headers["content-type"].startswith("application/problem+json")
     # CORS is closed unless origins are configured.
-    preflight = httpx.options(f"{base}/v1/conversations", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    preflight = httpx.options(
+        f"{base}/v1/conversations",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in preflight.headers
 
 
 def test_keys_commands(tmp_path: Path) -> None:
     db = str(tmp_path / "keys.db")
     runner = CliRunner()
-    made = runner.invoke(cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db])
+    made = runner.invoke(
+        cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db]
+    )
     assert made.exit_code == 0 and made.stdout.startswith("hk_")
-    again = runner.invoke(cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db])
+    again = runner.invoke(
+        cli, ["keys", "create", "noor", "--role", "agent", "--agent", "agent-noor", "--db", db]
+    )
     assert again.exit_code == 2 and "exists" in again.output
     bad = runner.invoke(cli, ["keys", "create", "sam", "--role", "supervisor", "--db", db])
     assert bad.exit_code == 2 and "team" in bad.output
@@ -103,12 +126,28 @@ def test_service_on_postgresql(make_api) -> None:  # type: ignore[no-untyped-def
     with postgres_database() as url:
         database = Database(url)
         api = make_api(database)
-        seed = [chat("pg-1", "agent-mia", "team-orders", GOOD), chat("pg-2", "agent-mia", "team-orders", POOR)]
-        assert api.post("/v1/conversations", content=json.dumps(seed).encode(), headers={"Content-Type": "application/json"}).status_code == 201
+        seed = [
+            chat("pg-1", "agent-mia", "team-orders", GOOD),
+            chat("pg-2", "agent-mia", "team-orders", POOR),
+        ]
+        assert (
+            api.post(
+                "/v1/conversations",
+                content=json.dumps(seed).encode(),
+                headers={"Content-Type": "application/json"},
+            ).status_code
+            == 201
+        )
         assert api.get("/v1/conversations", "agent").json()["total"] == 2
-        token = api.post("/v1/surveys", json={"conversation_id": "pg-1", "kind": "csat"}).json()["token"]
+        token = api.post("/v1/surveys", json={"conversation_id": "pg-1", "kind": "csat"}).json()[
+            "token"
+        ]
         assert api.client.post(f"/v1/public/surveys/{token}", json={"score": 5}).status_code == 201
-        is_problem(api.client.post(f"/v1/public/surveys/{token}", json={"score": 4}), 409, "already_answered")
+        is_problem(
+            api.client.post(f"/v1/public/surveys/{token}", json={"score": 4}),
+            409,
+            "already_answered",
+        )
         assert api.post("/v1/followups/generate", json={}).status_code == 200
         card = api.get("/v1/agents/agent-mia/scorecard").json()
         assert card["conversations"] == 2

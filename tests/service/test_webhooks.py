@@ -26,7 +26,9 @@ SECRET = "chatwoot-test-secret"
 GENERIC_SECRET = "generic-test-secret"
 
 
-def signed(secret: str, body: bytes, *, prefix: str, at: int | None = None, delivery: str | None = None) -> dict[str, str]:
+def signed(
+    secret: str, body: bytes, *, prefix: str, at: int | None = None, delivery: str | None = None
+) -> dict[str, str]:
     timestamp = str(at if at is not None else int(time.time()))
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     headers = {
@@ -39,7 +41,9 @@ def signed(secret: str, body: bytes, *, prefix: str, at: int | None = None, deli
     return headers
 
 
-def message(conversation: int, message_id: int, text: str, incoming: bool, status: str = "open") -> dict[str, Any]:
+def message(
+    conversation: int, message_id: int, text: str, incoming: bool, status: str = "open"
+) -> dict[str, Any]:
     """A message_created payload shaped like Chatwoot's documented sample."""
     if not SAMPLE.exists():
         pytest.skip(f"needs the shared Chatwoot sample ({SAMPLE}); ../shared is absent")
@@ -47,7 +51,11 @@ def message(conversation: int, message_id: int, text: str, incoming: bool, statu
     payload["id"] = message_id
     payload["content"] = text
     payload["message_type"] = "incoming" if incoming else "outgoing"
-    payload["sender"] = {"id": 7 if incoming else 3, "name": "Customer" if incoming else "Agent Sam", "type": "contact" if incoming else "user"}
+    payload["sender"] = {
+        "id": 7 if incoming else 3,
+        "name": "Customer" if incoming else "Agent Sam",
+        "type": "contact" if incoming else "user",
+    }
     payload["created_at"] = f"2026-03-02T09:{message_id:02d}:00.000Z"
     payload["conversation"].update({"id": conversation, "status": status})
     return payload
@@ -65,7 +73,11 @@ def hooked(make_api) -> Api:  # type: ignore[no-untyped-def]
 
 def post_chatwoot(api: Api, payload: dict[str, Any], **kwargs: Any) -> Any:
     body = json.dumps(payload).encode()
-    return api.client.post("/v1/webhooks/chatwoot", content=body, headers=signed(SECRET, body, prefix="Chatwoot", **kwargs))
+    return api.client.post(
+        "/v1/webhooks/chatwoot",
+        content=body,
+        headers=signed(SECRET, body, prefix="Chatwoot", **kwargs),
+    )
 
 
 def test_chatwoot_messages_are_stored_live_and_resolution_analyses(hooked: Api) -> None:
@@ -73,7 +85,10 @@ def test_chatwoot_messages_are_stored_live_and_resolution_analyses(hooked: Api) 
         ("My refund from last week still hasn't arrived and I'm really frustrated.", True),
         ("I'm sorry about the wait. Could you tell me the order number?", False),
         ("It's 55120.", True),
-        ("Thanks. So the refund for order 55120 hasn't reached you yet. I've resent it today; it will arrive within 3 business days and I'll email you on Friday to confirm.", False),
+        (
+            "Thanks. So the refund for order 55120 hasn't reached you yet. I've resent it today; it will arrive within 3 business days and I'll email you on Friday to confirm.",
+            False,
+        ),
     ]
     for index, (text, incoming) in enumerate(turns, start=1):
         response = post_chatwoot(hooked, message(901, index, text, incoming), delivery=f"d-{index}")
@@ -83,7 +98,12 @@ def test_chatwoot_messages_are_stored_live_and_resolution_analyses(hooked: Api) 
     stored = hooked.get("/v1/conversations/901").json()
     assert [t["text"] for t in stored["conversation"]["turns"]] == [t for t, _ in turns]
     assert stored["analysis"] is None  # not analysed until it resolves
-    resolved = {"event": "conversation_status_changed", "id": 901, "status": "resolved", "messages": []}
+    resolved = {
+        "event": "conversation_status_changed",
+        "id": 901,
+        "status": "resolved",
+        "messages": [],
+    }
     response = post_chatwoot(hooked, resolved, delivery="d-resolved")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -99,56 +119,148 @@ def test_chatwoot_rejects_bad_signatures_stale_and_replays(hooked: Api) -> None:
     payload = message(902, 1, "Hello, my card was declined.", True)
     body = json.dumps(payload).encode()
     headers = signed(SECRET, body, prefix="Chatwoot", delivery="once")
-    assert hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=headers).status_code == 200
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=headers), 409, "replayed")
+    assert (
+        hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=headers).status_code
+        == 200
+    )
+    is_problem(
+        hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=headers), 409, "replayed"
+    )
     wrong = signed("not-the-secret", body, prefix="Chatwoot", delivery="x1")
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=wrong), 401, "bad_signature")
+    is_problem(
+        hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=wrong),
+        401,
+        "bad_signature",
+    )
     tampered = signed(SECRET, body, prefix="Chatwoot", delivery="x2")
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body.replace(b"declined", b"accepted"), headers=tampered), 401, "bad_signature")
+    is_problem(
+        hooked.client.post(
+            "/v1/webhooks/chatwoot",
+            content=body.replace(b"declined", b"accepted"),
+            headers=tampered,
+        ),
+        401,
+        "bad_signature",
+    )
     stale = signed(SECRET, body, prefix="Chatwoot", at=int(time.time()) - 3600, delivery="x3")
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=stale), 401, "stale")
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body, headers={"Content-Type": "application/json"}), 401, "unsigned")
+    is_problem(
+        hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=stale), 401, "stale"
+    )
+    is_problem(
+        hooked.client.post(
+            "/v1/webhooks/chatwoot", content=body, headers={"Content-Type": "application/json"}
+        ),
+        401,
+        "unsigned",
+    )
     # Without a delivery id, the same signed body is still recognised as a replay.
-    bare = signed(SECRET, json.dumps(message(902, 2, "Still declined.", True)).encode(), prefix="Chatwoot")
+    bare = signed(
+        SECRET, json.dumps(message(902, 2, "Still declined.", True)).encode(), prefix="Chatwoot"
+    )
     again = json.dumps(message(902, 2, "Still declined.", True)).encode()
-    assert hooked.client.post("/v1/webhooks/chatwoot", content=again, headers=bare).status_code == 200
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=again, headers=bare), 409, "replayed")
+    assert (
+        hooked.client.post("/v1/webhooks/chatwoot", content=again, headers=bare).status_code == 200
+    )
+    is_problem(
+        hooked.client.post("/v1/webhooks/chatwoot", content=again, headers=bare), 409, "replayed"
+    )
 
 
 def test_chatwoot_other_events_are_ignored_and_bad_bodies_refused(hooked: Api) -> None:
     response = post_chatwoot(hooked, {"event": "contact_created", "id": 1}, delivery="c1")
     assert response.json()["status"] == "ignored"
     body = b"{not json"
-    is_problem(hooked.client.post("/v1/webhooks/chatwoot", content=body, headers=signed(SECRET, body, prefix="Chatwoot")), 422, "invalid_json")
+    is_problem(
+        hooked.client.post(
+            "/v1/webhooks/chatwoot", content=body, headers=signed(SECRET, body, prefix="Chatwoot")
+        ),
+        422,
+        "invalid_json",
+    )
     is_problem(post_chatwoot(hooked, {"no": "event"}, delivery="c2"), 422)
 
 
 def test_webhooks_are_off_without_a_secret(api: Api) -> None:
-    is_problem(api.client.post("/v1/webhooks/chatwoot", json={"event": "message_created"}), 503, "not_configured")
+    is_problem(
+        api.client.post("/v1/webhooks/chatwoot", json={"event": "message_created"}),
+        503,
+        "not_configured",
+    )
     is_problem(api.client.post("/v1/webhooks/generic", json={}), 503, "not_configured")
 
 
 def post_generic(api: Api, event: dict[str, Any]) -> Any:
     body = json.dumps(event).encode()
-    return api.client.post("/v1/webhooks/generic", content=body, headers=signed(GENERIC_SECRET, body, prefix="Heard"))
+    return api.client.post(
+        "/v1/webhooks/generic", content=body, headers=signed(GENERIC_SECRET, body, prefix="Heard")
+    )
 
 
 def test_generic_webhook_turns_then_resolution(hooked: Api) -> None:
     conversation = {"id": "gen-1", "agent_id": "agent-mia", "team_id": "team-orders"}
-    first = post_generic(hooked, {"event": "turn", "delivery_id": "g1", "conversation": conversation, "turns": [{"id": "1", "role": "customer", "text": "I was charged twice and I'm angry."}]})
+    first = post_generic(
+        hooked,
+        {
+            "event": "turn",
+            "delivery_id": "g1",
+            "conversation": conversation,
+            "turns": [
+                {"id": "1", "role": "customer", "text": "I was charged twice and I'm angry."}
+            ],
+        },
+    )
     assert first.status_code == 200 and first.json()["turns"] == 1
-    second = post_generic(hooked, {"event": "turn", "delivery_id": "g2", "conversation": conversation, "turns": [{"id": "2", "role": "agent", "text": "Please check the billing page."}]})
+    second = post_generic(
+        hooked,
+        {
+            "event": "turn",
+            "delivery_id": "g2",
+            "conversation": conversation,
+            "turns": [{"id": "2", "role": "agent", "text": "Please check the billing page."}],
+        },
+    )
     assert second.json()["turns"] == 2
-    is_problem(post_generic(hooked, {"event": "turn", "delivery_id": "g2", "conversation": conversation, "turns": [{"id": "2", "role": "agent", "text": "x"}]}), 409, "replayed")
-    done = post_generic(hooked, {"event": "resolved", "delivery_id": "g3", "conversation": conversation})
+    is_problem(
+        post_generic(
+            hooked,
+            {
+                "event": "turn",
+                "delivery_id": "g2",
+                "conversation": conversation,
+                "turns": [{"id": "2", "role": "agent", "text": "x"}],
+            },
+        ),
+        409,
+        "replayed",
+    )
+    done = post_generic(
+        hooked, {"event": "resolved", "delivery_id": "g3", "conversation": conversation}
+    )
     assert done.json()["status"] == "analysed"
     assert done.json()["followups"] >= 1  # an angry customer left angry: someone calls back
-    is_problem(post_generic(hooked, {"event": "bogus", "delivery_id": "g4", "conversation": conversation}), 422, "invalid_input")
+    is_problem(
+        post_generic(hooked, {"event": "bogus", "delivery_id": "g4", "conversation": conversation}),
+        422,
+        "invalid_input",
+    )
 
 
 def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
-    post_generic(hooked, {"event": "turn", "delivery_id": "o1", "conversation": {"id": "out-1"}, "turns": [{"id": "1", "role": "customer", "text": "My parcel is lost and I'm upset."}, {"id": "2", "role": "agent", "text": "Okay."}]})
-    post_generic(hooked, {"event": "resolved", "delivery_id": "o2", "conversation": {"id": "out-1"}})
+    post_generic(
+        hooked,
+        {
+            "event": "turn",
+            "delivery_id": "o1",
+            "conversation": {"id": "out-1"},
+            "turns": [
+                {"id": "1", "role": "customer", "text": "My parcel is lost and I'm upset."},
+                {"id": "2", "role": "agent", "text": "Okay."},
+            ],
+        },
+    )
+    post_generic(
+        hooked, {"event": "resolved", "delivery_id": "o2", "conversation": {"id": "out-1"}}
+    )
     received: list[httpx.Request] = []
     fail_first = {"left": 1}
 
@@ -163,10 +275,14 @@ def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
         return await dispatcher.run_once()
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(receiver))
-    dispatcher = Dispatcher(hooked.database, "http://receiver.test/hook", "out-secret", client=client)
+    dispatcher = Dispatcher(
+        hooked.database, "http://receiver.test/hook", "out-secret", client=client
+    )
     asyncio.run(deliver(dispatcher))
     with hooked.database.session() as session:
-        pending = session.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))).all()
+        pending = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+        ).all()
         assert pending and pending[0].last_error == "receiver answered 503"
         for row in pending:  # due again now rather than after the back-off
             row.next_attempt_at = row.created_at
@@ -175,7 +291,9 @@ def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
     assert "analysis.ready" in events
     for request in received:
         body = request.content
-        assert request.headers["X-Heard-Signature"] == sign("out-secret", int(request.headers["X-Heard-Timestamp"]), body)
+        assert request.headers["X-Heard-Signature"] == sign(
+            "out-secret", int(request.headers["X-Heard-Timestamp"]), body
+        )
         assert json.loads(body)["event"] == request.headers["X-Heard-Event"]
     with hooked.database.session() as session:
         assert all(e.delivered_at is not None for e in session.scalars(select(OutboxEvent)))
@@ -183,8 +301,25 @@ def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
 
 
 def test_followup_due_is_announced_once(hooked: Api) -> None:
-    post_generic(hooked, {"event": "turn", "delivery_id": "f1", "conversation": {"id": "due-1"}, "turns": [{"id": "1", "role": "customer", "text": "I'm furious, nobody fixed my broken router."}, {"id": "2", "role": "agent", "text": "Noted."}]})
-    post_generic(hooked, {"event": "resolved", "delivery_id": "f2", "conversation": {"id": "due-1"}})
+    post_generic(
+        hooked,
+        {
+            "event": "turn",
+            "delivery_id": "f1",
+            "conversation": {"id": "due-1"},
+            "turns": [
+                {
+                    "id": "1",
+                    "role": "customer",
+                    "text": "I'm furious, nobody fixed my broken router.",
+                },
+                {"id": "2", "role": "agent", "text": "Noted."},
+            ],
+        },
+    )
+    post_generic(
+        hooked, {"event": "resolved", "delivery_id": "f2", "conversation": {"id": "due-1"}}
+    )
     with hooked.database.session() as session:
         for task in session.scalars(select(FollowUp)):
             task.due_at = task.created_at  # due now
@@ -194,7 +329,12 @@ def test_followup_due_is_announced_once(hooked: Api) -> None:
         sent.append(request.headers["X-Heard-Event"])
         return httpx.Response(204)
 
-    dispatcher = Dispatcher(hooked.database, "http://receiver.test/hook", None, client=httpx.AsyncClient(transport=httpx.MockTransport(receiver)))
+    dispatcher = Dispatcher(
+        hooked.database,
+        "http://receiver.test/hook",
+        None,
+        client=httpx.AsyncClient(transport=httpx.MockTransport(receiver)),
+    )
     asyncio.run(dispatcher.run_once())
     asyncio.run(dispatcher.run_once())
     assert sent.count("followup.due") >= 1

@@ -39,7 +39,9 @@ def serve(
     ] = False,
     cors_origin: Annotated[
         list[str] | None,
-        typer.Option("--cors-origin", help="Allow this browser origin (repeatable); none by default."),
+        typer.Option(
+            "--cors-origin", help="Allow this browser origin (repeatable); none by default."
+        ),
     ] = None,
     max_upload_mb: Annotated[
         float, typer.Option(min=0.01, help="Largest upload accepted, in MB.")
@@ -69,8 +71,13 @@ def serve(
     level = log_level.lower()
     if level not in {"debug", "info", "warning", "error"}:
         fail(f"unknown log level {log_level!r}: use debug, info, warning or error")
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stderr.print(f"heard API on http://{host}:{port}/v1 (docs at /docs), database {escape(database.display_url)}")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stderr.print(
+        f"heard API on http://{host}:{port}/v1 (docs at /docs), "
+        f"database {escape(database.display_url)}"
+    )
     if workers > 1:
         os.environ["HEARD_DB"] = url
         for name, value in (

@@ -75,7 +75,7 @@ def principal_of(user: User) -> Principal:
     role = user.role if user.role in ROLES else "agent"
     return Principal(
         name=user.name,
-        role=role,  # type: ignore[arg-type]  # narrowed by the membership test above
+        role=role,
         agent_id=user.agent_id,
         team_ids=tuple(str(t) for t in (user.team_ids or [])),
     )
@@ -95,7 +95,7 @@ def _check(role: str, agent_id: str | None, team_ids: Sequence[str]) -> Role:
         raise ApiKeyError("an agent key needs the agent's id (--agent)")
     if role == "supervisor" and not team_ids:
         raise ApiKeyError("a supervisor key needs at least one team (--team)")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def create_key(

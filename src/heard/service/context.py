@@ -12,6 +12,7 @@ from heard.service.settings import ServiceSettings
 from heard.store import Database
 
 if TYPE_CHECKING:
+    from heard.assist.rewrite import Rewriter
     from heard.conversation import Conversation
     from heard.feedback.followups import FollowUpRules
     from heard.scoring import Rubric
@@ -47,10 +48,17 @@ class ServiceContext:
         return self.settings.outgoing_events if self.settings.outgoing_webhook_url else ()
 
     @cached_property
+    def rewriter(self) -> Rewriter | None:
+        """The optional language model that rephrases suggestions (``HEARD_LLM_URL``)."""
+        from heard.assist.rewrite import Rewriter
+
+        return Rewriter.from_env()
+
+    @cached_property
     def _redactor(self) -> object | None:
         if not self.settings.redact:
             return None
-        from heard.redaction import Redactor, RedactionConfig, load_config
+        from heard.redaction import RedactionConfig, Redactor, load_config
 
         config = (
             load_config(self.settings.redaction_config)

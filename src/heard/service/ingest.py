@@ -7,6 +7,7 @@ so one the database refuses does not cost the others, and none is ever half-writ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 

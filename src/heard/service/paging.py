@@ -16,7 +16,9 @@ from heard.store.models import StoredConversation
 
 Item = TypeVar("Item")
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (at most the server's cap).")]
+Limit = Annotated[
+    int, Query(ge=1, le=1000, description="Items per page (at most the server's cap).")
+]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
 Since = Annotated[
     str | None, Query(description="From this date or time (YYYY-MM-DD or ISO 8601), inclusive.")

@@ -26,7 +26,9 @@ log = logging.getLogger("heard.service")
 
 
 class FieldError(BaseModel):
-    location: str = Field(description="Where: a body path such as 'body.turns.0.role', or a record.")
+    location: str = Field(
+        description="Where: a body path such as 'body.turns.0.role', or a record."
+    )
     problem: str
 
 

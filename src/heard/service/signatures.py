@@ -61,7 +61,9 @@ def verify(
 def claim_delivery(session: Session, source: str, delivery_id: str) -> None:
     """Record a delivery; a second one with the same id is refused as a replay (409)."""
     moment = datetime.now(UTC)
-    session.execute(delete(WebhookDelivery).where(WebhookDelivery.received_at < moment - KEEP_DELIVERIES))
+    session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.received_at < moment - KEEP_DELIVERIES)
+    )
     key = f"{source}:{delivery_id}"[:300]
     try:
         with session.begin_nested():

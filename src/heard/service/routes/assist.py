@@ -119,7 +119,11 @@ class _Connection:
     """One WebSocket client's assistant."""
 
     def __init__(
-        self, context: ServiceContext, websocket: WebSocket, principal: Principal, conversation_id: str
+        self,
+        context: ServiceContext,
+        websocket: WebSocket,
+        principal: Principal,
+        conversation_id: str,
     ) -> None:
         self.context = context
         self.websocket = websocket
@@ -168,6 +172,17 @@ class _Connection:
             fresh = update.new_nudges
             if fresh and "nudge" in self.context.wanted_events:
                 await run_in_threadpool(self._announce, [n.model_dump(mode="json") for n in fresh])
+            rewriter = self.context.rewriter
+            if rewriter is not None and update.suggestions:
+                # The deterministic answer goes first; the rephrased suggestions follow when
+                # the language model has answered (or not at all, if it fails or invents).
+                await self.websocket.send_json({"type": "update", **update.model_dump(mode="json")})
+                rewritten = await rewriter.arewrite_update(update)
+                return {
+                    "type": "rewrite",
+                    "turn_id": rewritten.turn_id,
+                    "suggestions": [s.model_dump(mode="json") for s in rewritten.suggestions],
+                }
             return {"type": "update", **update.model_dump(mode="json")}
         if isinstance(message, CheckMessage):
             check = self.assistant().check_draft(message.text)
@@ -187,7 +202,11 @@ class _Connection:
                 enqueue(
                     session,
                     "nudge",
-                    {"conversation_id": conversation.id, "agent_id": conversation.agent_id, **nudge},
+                    {
+                        "conversation_id": conversation.id,
+                        "agent_id": conversation.agent_id,
+                        **nudge,
+                    },
                     self.context.wanted_events,
                 )
 
@@ -225,14 +244,18 @@ async def assist(websocket: WebSocket, conversation_id: str) -> None:
             await websocket.close(CLOSE_UNAUTHENTICATED)
             return
         if len(conversation_id) > 200:
-            await websocket.send_json(_error("invalid_input", "conversation ids are at most 200 characters"))
+            await websocket.send_json(
+                _error("invalid_input", "conversation ids are at most 200 characters")
+            )
             await websocket.close(CLOSE_FORBIDDEN)
             return
         existing, found = await run_in_threadpool(_stored, context, conversation_id)
         if found and (
             existing is None or not principal.can_see(existing.agent_id, existing.team_id)
         ):
-            await websocket.send_json(_error("forbidden", f"no conversation {conversation_id!r} you can see"))
+            await websocket.send_json(
+                _error("forbidden", f"no conversation {conversation_id!r} you can see")
+            )
             await websocket.close(CLOSE_FORBIDDEN)
             return
         connection = _Connection(context, websocket, principal, conversation_id)
@@ -294,4 +317,4 @@ def check_draft(
     return AssistSession(conversation).check_draft(body.text)
 
 
-__all__ = ["router", "Context"]
+__all__ = ["Context", "router"]

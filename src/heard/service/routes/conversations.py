@@ -125,7 +125,9 @@ async def add_conversations(
             422,
             "unreadable",
             f"the upload cannot be read: {error.issue.problem}",
-            errors=[FieldError(location=error.issue.location or "body", problem=error.issue.problem)],
+            errors=[
+                FieldError(location=error.issue.location or "body", problem=error.issue.problem)
+            ],
         ) from None
     if not upload.conversations:
         raise ProblemError(
@@ -191,7 +193,9 @@ def list_conversations(
         .offset(offset)
     ).all()
     ids = [row.id for row in rows]
-    scores = {stored.id: analysis.listening_score for stored, analysis in latest_analyses(session, ids)}
+    scores = {
+        stored.id: analysis.listening_score for stored, analysis in latest_analyses(session, ids)
+    }
     counts = dict(
         session.execute(
             select(StoredTurn.conversation_id, func.count())

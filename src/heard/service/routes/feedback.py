@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -311,7 +311,12 @@ def followups(
         raise problem_of(error) from None
     allowed = _visible_ids(session, principal, {t.conversation_id for t in tasks})
     mine = [t for t in tasks if t.conversation_id in allowed]
-    return page_of([FollowUpView.of(t) for t in mine[offset : offset + limit]], len(mine), limit, offset)
+    return page_of(
+        [FollowUpView.of(t) for t in mine[offset : offset + limit]], len(mine), limit, offset
+    )
+
+
+FollowUpId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The follow-up's id.")]
 
 
 def _task(session: Session, principal: Principal, followup_id: int) -> FollowUp:
@@ -330,7 +335,7 @@ def _task(session: Session, principal: Principal, followup_id: int) -> FollowUp:
     summary="One follow-up task",
     responses=responses(401, 404),
 )
-def followup(followup_id: int, session: DbSession, principal: Caller) -> FollowUpView:
+def followup(followup_id: FollowUpId, session: DbSession, principal: Caller) -> FollowUpView:
     return FollowUpView.of(_task(session, principal, followup_id))
 
 
@@ -349,7 +354,7 @@ class Snooze(Note):
     responses=responses(401, 404, 409),
 )
 def followup_done(
-    followup_id: int, body: Annotated[Note, Body()], session: DbSession, principal: Caller
+    followup_id: FollowUpId, body: Annotated[Note, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
     _task(session, principal, followup_id)
     try:
@@ -365,7 +370,7 @@ def followup_done(
     responses=responses(401, 404, 409, 422),
 )
 def followup_snooze(
-    followup_id: int, body: Annotated[Snooze, Body()], session: DbSession, principal: Caller
+    followup_id: FollowUpId, body: Annotated[Snooze, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
     _task(session, principal, followup_id)
     try:
@@ -381,7 +386,7 @@ def followup_snooze(
     responses=responses(401, 404, 409),
 )
 def followup_cancel(
-    followup_id: int, body: Annotated[Note, Body()], session: DbSession, principal: Caller
+    followup_id: FollowUpId, body: Annotated[Note, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
     _task(session, principal, followup_id)
     try:

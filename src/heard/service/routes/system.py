@@ -118,7 +118,10 @@ def new_key(body: Annotated[KeyRequest, Body()], session: DbSession, _: Admin) -
 
 
 @router.get(
-    "/keys", response_model=list[KeyInfo], tags=["keys"], summary="API keys (never the keys)",
+    "/keys",
+    response_model=list[KeyInfo],
+    tags=["keys"],
+    summary="API keys (never the keys)",
     responses=responses(401, 403),
 )
 def keys(session: DbSession, _: Admin) -> list[KeyInfo]:

@@ -191,7 +191,9 @@ async def chatwoot(
             422,
             "unreadable",
             f"the Chatwoot payload cannot be read: {error.issue.problem}",
-            errors=[FieldError(location=error.issue.location or "body", problem=error.issue.problem)],
+            errors=[
+                FieldError(location=error.issue.location or "body", problem=error.issue.problem)
+            ],
         ) from None
     # Without a delivery id the signature names the delivery: the same body at the same second.
     delivery = x_chatwoot_delivery or (x_chatwoot_signature or "")[-64:]
@@ -266,9 +268,7 @@ async def generic(
             "invalid_input",
             "the webhook body does not match GenericEvent",
             errors=[
-                FieldError(
-                    location="body." + ".".join(str(p) for p in e["loc"]), problem=e["msg"]
-                )
+                FieldError(location="body." + ".".join(str(p) for p in e["loc"]), problem=e["msg"])
                 for e in error.errors()
             ],
         ) from None

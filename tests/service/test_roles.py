@@ -228,6 +228,19 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, set[int]]]] = [
     ),
     (
         "POST",
+        "/v1/assist/check",
+        {"conversation_id": "orders-1", "text": "Thanks, I'll sort it."},
+        {
+            "none": {401},
+            "admin": {200},
+            "supervisor": {200},
+            "other_supervisor": {404},
+            "agent": {200},
+            "other_agent": {404},
+        },
+    ),
+    (
+        "POST",
         "/v1/followups/generate",
         {},
         {

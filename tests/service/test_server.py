@@ -154,3 +154,17 @@ def test_service_on_postgresql(make_api) -> None:  # type: ignore[no-untyped-def
         with database.session() as session:
             create_key(session, "pg-sup", "supervisor", team_ids=["team-orders"])
         database.dispose()
+
+
+def test_cors_opens_only_to_configured_origins(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = make_api(cors_origins=("https://desk.example",))
+    allowed = api.client.options(
+        "/v1/conversations",
+        headers={"Origin": "https://desk.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
+    other = api.client.options(
+        "/v1/conversations",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in other.headers

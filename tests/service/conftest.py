@@ -90,7 +90,7 @@ SEED = [
 
 
 def make_settings(**overrides: Any) -> ServiceSettings:
-    values: dict[str, Any] = {"redact": True, "survey_rate_per_minute": 1000}
+    values: dict[str, Any] = {"redact": True, "survey_rate_per_minute": 1000, "analysis_workers": 0}
     values.update(overrides)
     return ServiceSettings(**values)
 

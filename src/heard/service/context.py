@@ -12,10 +12,12 @@ from heard.service.settings import ServiceSettings
 from heard.store import Database
 
 if TYPE_CHECKING:
+    from heard.analysis import Analysis
     from heard.assist.rewrite import Rewriter
     from heard.conversation import Conversation
     from heard.feedback.followups import FollowUpRules
     from heard.scoring import Rubric
+    from heard.service.analyzer import Analyzer
 
 
 @dataclass
@@ -35,6 +37,15 @@ class ServiceContext:
         from heard.scoring import load_rubric
 
         return load_rubric(self.settings.rubric)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        from heard.service.analyzer import Analyzer
+
+        return Analyzer(self.rubric, self.settings.analysis_workers)
+
+    def analyze(self, conversation: Conversation) -> Analysis:
+        return self.analyzer.analyze(conversation)
 
     @cached_property
     def followup_rules(self) -> FollowUpRules:
@@ -83,4 +94,9 @@ class ServiceContext:
 
         warm_up()
         _ = self.rubric, self.followup_rules, self._redactor
+        self.analyzer.start()
         self.ready = True
+
+    def close(self) -> None:
+        if "analyzer" in self.__dict__:
+            self.analyzer.close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from heard.analysis import ENGINE_VERSION, Analysis, analyze
+from heard.analysis import ENGINE_VERSION, Analysis
 from heard.conversation import Conversation
 from heard.readers import ReadError, ReadIssue, ReadOptions, Source, get_reader, read_source
 from heard.service.auth import Principal
@@ -123,7 +123,7 @@ def _store(
     if analysis is None:
         if _already_analysed(context, clean, digest):
             return Stored(id=clean.id, outcome="unchanged"), None
-        analysis = analyze(clean, rubric=context.rubric)
+        analysis = context.analyze(clean)
     with context.database.session() as session:
         outcome = save_conversation(session, clean, source=source)
         if outcome == "unchanged" and has_analysis(

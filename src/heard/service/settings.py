@@ -49,6 +49,12 @@ class ServiceSettings(BaseModel):
         default=10_000, gt=0, description="Live conversations kept in memory for webhooks."
     )
     dispatch_interval_seconds: float = Field(default=2.0, gt=0)
+    analysis_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Processes that analyse uploads and resolved conversations (0: in-thread).",
+    )
 
     @classmethod
     def from_env(
@@ -71,6 +77,7 @@ class ServiceSettings(BaseModel):
             "outgoing_webhook_secret": "HEARD_OUTGOING_WEBHOOK_SECRET",
             "outgoing_events": "HEARD_OUTGOING_EVENTS",
             "survey_rate_per_minute": "HEARD_SURVEY_RATE",
+            "analysis_workers": "HEARD_ANALYSIS_WORKERS",
         }
         for field, variable in names.items():
             raw = env.get(variable)

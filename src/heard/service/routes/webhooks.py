@@ -15,7 +15,6 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from heard.analysis import analyze
 from heard.conversation import Channel, Conversation, Turn
 from heard.feedback.followups import generate_followups
 from heard.readers import ReadError
@@ -107,7 +106,7 @@ def resolve(
     # between, the merge inside the transaction differs and is analysed again there.
     with context.database.session() as session:
         merged = merge(load_conversation(session, clean.id), clean)
-    result = analyze(merged, rubric=context.rubric) if merged.turns else None
+    result = context.analyze(merged) if merged.turns else None
     with context.database.session() as session:
         claim_delivery(session, source, delivery)
         current = merge(load_conversation(session, clean.id), clean)
@@ -116,7 +115,7 @@ def resolve(
                 status="ignored", conversation_id=current.id, reason="no turns to analyse"
             )
         if result is None or content_hash(current) != content_hash(merged):
-            result = analyze(current, rubric=context.rubric)
+            result = context.analyze(current)
         save_conversation(session, current, source=f"webhook:{source}")
         save_analysis(session, current, result)
         session.flush()

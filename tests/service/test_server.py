@@ -4,11 +4,6 @@ works on PostgreSQL as on SQLite."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,16 +13,11 @@ from typer.testing import CliRunner
 
 from heard.cli import app as cli
 from heard.service.auth import create_key
+from heard.service.local import local_server
 from heard.store import Database
 from store.conftest import postgres_database
 
 from .conftest import GOOD, POOR, chat, is_problem
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -36,45 +26,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     made = CliRunner().invoke(cli, ["keys", "create", "ops", "--role", "admin", "--db", db])
     assert made.exit_code == 0, made.output
     key = made.stdout.strip().splitlines()[0]
-    port = _free_port()
-    env = {**os.environ, "HEARD_CHATWOOT_SECRET": "s3cret"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "heard",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--log-level",
-            "info",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the server did not become ready in 60 s"
-            time.sleep(0.2)
-        yield base, key
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-        # No secret ever reaches the log: not the key, not the webhook secret.
-        assert key not in output and "s3cret" not in output
-        assert "GET /v1/ready 200" in output
+    env = {"HEARD_CHATWOOT_SECRET": "s3cret"}
+    with local_server(db, env=env, arguments=["--log-level", "info"], capture_log=True) as running:
+        yield running.base, key
+    # No secret ever reaches the log: not the key, not the webhook secret.
+    assert key not in running.log and "s3cret" not in running.log
+    assert "GET /v1/ready 200" in running.log
 
 
 def test_served_over_http(server: tuple[str, str]) -> None:

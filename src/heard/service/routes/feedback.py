@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -339,6 +340,17 @@ def followup(followup_id: FollowUpId, session: DbSession, principal: Caller) -> 
     return FollowUpView.of(_task(session, principal, followup_id))
 
 
+def _act(
+    session: Session, principal: Principal, followup_id: int, action: Callable[[], FollowUp]
+) -> FollowUpView:
+    """Do something to a follow-up the caller can see; refusals become problems."""
+    _task(session, principal, followup_id)
+    try:
+        return FollowUpView.of(action())
+    except FeedbackError as error:
+        raise problem_of(error) from None
+
+
 class Note(_Strict):
     note: str | None = Field(default=None, max_length=2000)
 
@@ -356,11 +368,7 @@ class Snooze(Note):
 def followup_done(
     followup_id: FollowUpId, body: Annotated[Note, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
-    _task(session, principal, followup_id)
-    try:
-        return FollowUpView.of(mark_done(session, followup_id, body.note))
-    except FeedbackError as error:
-        raise problem_of(error) from None
+    return _act(session, principal, followup_id, lambda: mark_done(session, followup_id, body.note))
 
 
 @router.post(
@@ -372,11 +380,9 @@ def followup_done(
 def followup_snooze(
     followup_id: FollowUpId, body: Annotated[Snooze, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
-    _task(session, principal, followup_id)
-    try:
-        return FollowUpView.of(snooze(session, followup_id, body.until, body.note))
-    except FeedbackError as error:
-        raise problem_of(error) from None
+    return _act(
+        session, principal, followup_id, lambda: snooze(session, followup_id, body.until, body.note)
+    )
 
 
 @router.post(
@@ -388,11 +394,7 @@ def followup_snooze(
 def followup_cancel(
     followup_id: FollowUpId, body: Annotated[Note, Body()], session: DbSession, principal: Caller
 ) -> FollowUpView:
-    _task(session, principal, followup_id)
-    try:
-        return FollowUpView.of(cancel(session, followup_id, body.note))
-    except FeedbackError as error:
-        raise problem_of(error) from None
+    return _act(session, principal, followup_id, lambda: cancel(session, followup_id, body.note))
 
 
 class Generate(_Strict):

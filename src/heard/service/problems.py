@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from heard.readers import ReadIssue
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:heard:problem:"
 
@@ -62,6 +64,21 @@ class ProblemError(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.headers = headers
+
+
+def unreadable(what: str, issues: Sequence[ReadIssue]) -> ProblemError:
+    """A 422 for input none of which could be read, each record's problem listed."""
+    return ProblemError(
+        422,
+        "unreadable",
+        f"{what} cannot be read: {issues[0].problem}"
+        if len(issues) == 1
+        else f"{what} cannot be read",
+        errors=[
+            FieldError(location=issue.location or "body", problem=issue.problem)
+            for issue in issues[:100]
+        ],
+    )
 
 
 def problem_response(

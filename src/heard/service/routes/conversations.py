@@ -15,7 +15,7 @@ from heard.readers import ReadOptions
 from heard.service.deps import Caller, Context, DbSession, Manager
 from heard.service.ingest import IngestResult, UploadError, ingest, known_format, read_upload
 from heard.service.paging import Limit, Offset, Page, Since, Until, page_of, period, visible
-from heard.service.problems import FieldError, ProblemError, responses
+from heard.service.problems import FieldError, ProblemError, responses, unreadable
 from heard.service.upload import read_body
 from heard.store.models import StoredAnalysis, StoredConversation, StoredTurn
 from heard.store.repository import latest_analyses, to_conversation
@@ -121,24 +121,9 @@ async def add_conversations(
     try:
         upload = await run_in_threadpool(read_upload, data, name, format, options)
     except UploadError as error:
-        raise ProblemError(
-            422,
-            "unreadable",
-            f"the upload cannot be read: {error.issue.problem}",
-            errors=[
-                FieldError(location=error.issue.location or "body", problem=error.issue.problem)
-            ],
-        ) from None
+        raise unreadable("the upload", [error.issue]) from None
     if not upload.conversations:
-        raise ProblemError(
-            422,
-            "unreadable",
-            "no conversation in the upload could be read",
-            errors=[
-                FieldError(location=issue.location or "body", problem=issue.problem)
-                for issue in upload.issues[:100]
-            ],
-        )
+        raise unreadable("no conversation in the upload", upload.issues)
     result = await run_in_threadpool(ingest, context, upload, principal, f"api:{principal.name}")
     if not result.stored:
         raise ProblemError(

@@ -23,7 +23,7 @@ from heard.service.context import ServiceContext
 from heard.service.deps import Context
 from heard.service.merge import merge
 from heard.service.outbox import enqueue
-from heard.service.problems import FieldError, ProblemError, responses
+from heard.service.problems import FieldError, ProblemError, responses, unreadable
 from heard.service.signatures import claim_delivery, verify
 from heard.service.upload import read_body
 from heard.store.repository import (
@@ -186,14 +186,7 @@ async def chatwoot(
     try:
         incoming = conversation_from_payload(payload, source="chatwoot webhook")
     except ReadError as error:
-        raise ProblemError(
-            422,
-            "unreadable",
-            f"the Chatwoot payload cannot be read: {error.issue.problem}",
-            errors=[
-                FieldError(location=error.issue.location or "body", problem=error.issue.problem)
-            ],
-        ) from None
+        raise unreadable("the Chatwoot payload", [error.issue]) from None
     # Without a delivery id the signature names the delivery: the same body at the same second.
     delivery = x_chatwoot_delivery or (x_chatwoot_signature or "")[-64:]
     if event in _CHATWOOT_MESSAGE:

@@ -19,6 +19,7 @@ from heard.service.outbox import Dispatcher
 from heard.service.routes import assist, conversations, feedback, scorecards, system, webhooks
 from heard.service.settings import ServiceSettings
 from heard.store import Database
+from heard.web import install as install_web
 
 DESCRIPTION = """\
 heard's HTTP API: conversations in (any supported format, or help-desk webhooks), listening
@@ -58,6 +59,7 @@ def create_app(
         try:
             yield
         finally:
+            await run_in_threadpool(context.close)
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -84,4 +86,5 @@ def create_app(
     for module in (system, conversations, scorecards, feedback, assist, webhooks):
         app.include_router(module.router)
     app.include_router(feedback.public)
+    install_web(app)  # the web app's pages (heard.web)
     return app

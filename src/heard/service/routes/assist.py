@@ -102,6 +102,13 @@ def _login(context: ServiceContext, key: str | None) -> Principal | None:
         return authenticate(session, key)
 
 
+def _from_cookie(context: ServiceContext, websocket: WebSocket) -> Principal | None:
+    from heard.web.sessions import principal_from_cookie
+
+    with context.database.session() as session:
+        return principal_from_cookie(websocket, session)
+
+
 def _stored(context: ServiceContext, conversation_id: str) -> tuple[Conversation | None, bool]:
     """The stored conversation (if any) and whether it exists at all."""
     with context.database.session() as session:
@@ -232,6 +239,9 @@ async def assist(websocket: WebSocket, conversation_id: str) -> None:
     await websocket.accept()
     try:
         principal = await run_in_threadpool(_login, context, _header_key(websocket))
+        if principal is None:
+            # The web app's assist panel signs in with its session cookie (same site only).
+            principal = await run_in_threadpool(_from_cookie, context, websocket)
         if principal is None:
             try:
                 first = await asyncio.wait_for(_receive(websocket), AUTH_TIMEOUT)

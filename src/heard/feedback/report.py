@@ -168,7 +168,7 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
 # Loading.
 
 
-def _concern_texts(record: Mapping[str, Any]) -> tuple[str, ...]:
+def concern_texts(record: Mapping[str, Any]) -> tuple[str, ...]:
     signals = record.get("signals") or {}
     texts: list[str] = []
     for key in ("concerns", "unaddressed_concerns"):
@@ -206,7 +206,7 @@ def _latest_analyses(session: Session, condition: ColumnElement[bool]) -> dict[s
                 str(k): (float(v) if isinstance(v, int | float) else None)
                 for k, v in (components or {}).items()
             },
-            _concern_texts(record or {}),
+            concern_texts(record or {}),
         )
     return latest
 

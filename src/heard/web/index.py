@@ -30,7 +30,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from heard.feedback.metrics import ConversationFacts, Reopen, find_reopens, utc
-from heard.feedback.report import _concern_texts
+from heard.feedback.report import concern_texts
 from heard.store import Database
 from heard.store.models import StoredAnalysis, StoredConversation, SurveyResponse
 
@@ -286,5 +286,5 @@ class DashboardIndex:
                 for analysis_id, cid, found in session.execute(
                     select(a.id, a.conversation_id, signals).where(a.id.in_(batch))
                 ):
-                    texts = _concern_texts({"signals": found} if isinstance(found, Mapping) else {})
+                    texts = concern_texts({"signals": found} if isinstance(found, Mapping) else {})
                     self._concerns[cid] = (analysis_id, texts)

@@ -41,8 +41,13 @@ from heard.service.context import ServiceContext
 from heard.service.deps import get_context
 from heard.service.paging import visible
 from heard.service.problems import ProblemError
-from heard.service.routes.feedback import QUESTIONS, _limit, _task, _visible_ids
-from heard.service.routes.scorecards import _scores
+from heard.service.routes.feedback import (
+    QUESTIONS,
+    limit_public,
+    visible_conversation_ids,
+    visible_followup,
+)
+from heard.service.routes.scorecards import stored_scores
 from heard.store.models import FollowUp, StoredConversation, SurveyResponse
 from heard.store.repository import latest_analyses, to_conversation
 from heard.web.charts import Chart, Series, line_chart
@@ -446,7 +451,7 @@ def _agent_page(request: Request, user: WebUser, session: Session, agent_id: str
     if not user.principal.can_see_agent(session, agent_id):
         raise PageError(404, "Not found", f"There is no agent {agent_id} you can see.")
     c = StoredConversation
-    pairs = _scores(session, [c.agent_id == agent_id, *visible(user.principal)])
+    pairs = stored_scores(session, [c.agent_id == agent_id, *visible(user.principal)])
     card = aggregate([score for _, score in pairs], [agent_id] * len(pairs), "agent_id")
     scorecard = card[0] if card else None
     evidence = [(stored.id, e) for stored, score in pairs for e in score.evidence]
@@ -568,7 +573,7 @@ def followups_page(
 ) -> Response:
     chosen = status if status in ("open", "snoozed", "done", "cancelled") else "open"
     tasks = list_followups(session, status=chosen)
-    allowed = _visible_ids(session, user.principal, {t.conversation_id for t in tasks})
+    allowed = visible_conversation_ids(session, user.principal, {t.conversation_id for t in tasks})
     mine = [t for t in tasks if t.conversation_id in allowed]
     start = (page - 1) * FOLLOWUPS_PER_PAGE
     shown = mine[start : start + FOLLOWUPS_PER_PAGE]
@@ -606,7 +611,7 @@ def _followup_action(
 ) -> FollowUp:
     _check_post(request, user, csrf)
     try:
-        return _task(session, user.principal, followup_id)
+        return visible_followup(session, user.principal, followup_id)
     except ProblemError:
         raise PageError(
             404, "Not found", f"There is no follow-up {followup_id} you can see."
@@ -664,7 +669,7 @@ def followup_snooze(
 
 def _survey_limit(context: ServiceContext, request: Request) -> None:
     try:
-        _limit(context, request)
+        limit_public(context, request)
     except ProblemError:
         raise PageError(
             429, "Too many requests", "Too many answers from this address. Try again in a minute."

@@ -139,7 +139,7 @@ class SurveyRecorded(BaseModel):
     score: int
 
 
-def _limit(context: Context, request: Request) -> None:
+def limit_public(context: Context, request: Request) -> None:
     client = request.client.host if request.client else "unknown"
     wait = context.survey_limiter.check(client)
     if wait is not None:
@@ -160,7 +160,7 @@ def _limit(context: Context, request: Request) -> None:
 def survey_question(
     token: str, request: Request, context: Context, session: DbSession
 ) -> SurveyQuestion:
-    _limit(context, request)
+    limit_public(context, request)
     survey = find_survey(session, token) if len(token) <= 200 else None
     if survey is None:
         raise ProblemError(404, "unknown_token", "this survey link is not valid")
@@ -190,7 +190,7 @@ def answer_survey(
     context: Context,
     session: DbSession,
 ) -> SurveyRecorded:
-    _limit(context, request)
+    limit_public(context, request)
     if len(token) > 200:
         raise ProblemError(404, "unknown_token", "this survey link is not valid")
     try:
@@ -278,7 +278,7 @@ class FollowUpView(BaseModel):
         )
 
 
-def _visible_ids(session: Session, principal: Principal, ids: set[str]) -> set[str]:
+def visible_conversation_ids(session: Session, principal: Principal, ids: set[str]) -> set[str]:
     if principal.is_admin or not ids:
         return ids
     rows = session.scalars(
@@ -310,7 +310,7 @@ def followups(
         )
     except FeedbackError as error:
         raise problem_of(error) from None
-    allowed = _visible_ids(session, principal, {t.conversation_id for t in tasks})
+    allowed = visible_conversation_ids(session, principal, {t.conversation_id for t in tasks})
     mine = [t for t in tasks if t.conversation_id in allowed]
     return page_of(
         [FollowUpView.of(t) for t in mine[offset : offset + limit]], len(mine), limit, offset
@@ -320,12 +320,12 @@ def followups(
 FollowUpId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The follow-up's id.")]
 
 
-def _task(session: Session, principal: Principal, followup_id: int) -> FollowUp:
+def visible_followup(session: Session, principal: Principal, followup_id: int) -> FollowUp:
     try:
         task = get_followup(session, followup_id)
     except FollowUpError as error:
         raise problem_of(error) from None
-    if not _visible_ids(session, principal, {task.conversation_id}):
+    if not visible_conversation_ids(session, principal, {task.conversation_id}):
         raise ProblemError(404, "not_found", f"no follow-up with id {followup_id}")
     return task
 
@@ -337,14 +337,14 @@ def _task(session: Session, principal: Principal, followup_id: int) -> FollowUp:
     responses=responses(401, 404),
 )
 def followup(followup_id: FollowUpId, session: DbSession, principal: Caller) -> FollowUpView:
-    return FollowUpView.of(_task(session, principal, followup_id))
+    return FollowUpView.of(visible_followup(session, principal, followup_id))
 
 
 def _act(
     session: Session, principal: Principal, followup_id: int, action: Callable[[], FollowUp]
 ) -> FollowUpView:
     """Do something to a follow-up the caller can see; refusals become problems."""
-    _task(session, principal, followup_id)
+    visible_followup(session, principal, followup_id)
     try:
         return FollowUpView.of(action())
     except FeedbackError as error:
@@ -423,6 +423,6 @@ def followups_generate(
                 )
             )
         else:
-            ids = sorted(_visible_ids(session, principal, set(ids)))
+            ids = sorted(visible_conversation_ids(session, principal, set(ids)))
     created = generate_followups(session, ids, context.followup_rules)
     return [FollowUpView.of(task) for task in created]

@@ -43,7 +43,7 @@ class StoredScore:
         return cls(conversation_id, analysis.listening_score, components, evidence)
 
 
-def _scores(
+def stored_scores(
     session: Session, conditions: list[ColumnElement[bool]]
 ) -> list[tuple[StoredConversation, StoredScore]]:
     ids = list(session.scalars(select(StoredConversation.id).where(*conditions)))
@@ -68,7 +68,7 @@ def _card(
         conditions.append(c.started_at >= start)
     if stop is not None:
         conditions.append(c.started_at < stop)
-    pairs = _scores(session, conditions)
+    pairs = stored_scores(session, conditions)
     if not pairs:
         return GroupScorecard(group=value, key=key, conversations=0, components={})
     return aggregate([score for _, score in pairs], [value] * len(pairs), key)[0]

@@ -161,13 +161,22 @@ def bootstrap_interval(
     data: npt.NDArray[np.float64] = np.asarray(values, dtype=np.float64)
     n = len(data)
     rng = np.random.default_rng(seed)
+    distinct, counts = np.unique(data, return_counts=True)
+    tail = (1 - confidence) / 2
+    if 4 * len(distinct) < n:
+        # Few distinct values (a rating scale, NPS points, rounded scores): drawing n values with
+        # replacement is drawing how many of each value, a multinomial, which costs
+        # resamples × distinct values instead of resamples × n, with the same distribution.
+        draws = rng.multinomial(n, counts / n, size=resamples)
+        sums: npt.NDArray[np.float64] = draws @ distinct
+        low, high = np.quantile(sums / n, [tail, 1 - tail])
+        return float(low), float(high)
     means: npt.NDArray[np.float64] = np.empty(resamples, dtype=np.float64)
     chunk = max(1, _CHUNK_VALUES // n)
     for start in range(0, resamples, chunk):
         stop = min(resamples, start + chunk)
         picks = rng.integers(0, n, size=(stop - start, n))
         means[start:stop] = data[picks].mean(axis=1)
-    tail = (1 - confidence) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(low), float(high)
 

@@ -80,3 +80,23 @@ def test_specific_to_a_loss(reply) -> None:
     )
     assert turn.has("empathy")
     assert turn.detail["empathy"]["specific"] is True
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # Reflections led by what the listener senses, and feelings the situation leaves.
+        "I can sense how overwhelmed you are right now.",
+        "I get the sense that you feel abandoned by the airline.",
+        "I am sensing that you're really on edge.",
+        "Being left there like that must be making you feel powerless.",
+    ],
+)
+def test_sensed_feelings_are_empathy(reply, agent: str) -> None:
+    turn = reply(STRANDED, agent)
+    assert turn.has("empathy"), turn.labels
+
+
+def test_an_opinion_introduced_by_i_feel_is_not_empathy(reply) -> None:
+    turn = reply(STRANDED, "I feel you should ask the desk for a hotel voucher.")
+    assert not turn.has("empathy"), turn.labels

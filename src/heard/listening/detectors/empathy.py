@@ -25,12 +25,22 @@ FEELING_STATES = (
     r"overwhelmed|exhausted|lost|stuck|confused|disappointed|hopeless|depressed|down|low|nervous|"
     r"guilty|ashamed|betrayed|helpless|isolated|drained|burnt out|burned out|torn|rejected|"
     r"unappreciated|insecure|heartbroken|devastated|let down|fed up|panicked|unsure|trapped|"
-    r"discouraged|defeated|embarrassed|jealous|resentful|bitter|numb|empty)"
+    r"discouraged|defeated|embarrassed|jealous|resentful|bitter|numb|empty|uncomfortable|abandoned|"
+    r"ignored|unloved|unwanted|neglected|worthless|useless|powerless|unheard|invisible|misunderstood|"
+    r"disrespected|left out|taken for granted|pressured|under pressure|on edge|anxious)"
 )
 CUES = cue(
     # Reflections of a feeling state: "it sounds like you're feeling stuck", "you seem exhausted".
     rf"\b(?:it |that )?(?:sounds|seems|looks) (?:like|as (?:if|though)) you(?:'re| are|'ve been| have been)? "
     rf"(?:feeling |feel |really |so |very |quite |a (?:bit|little) |pretty )*{FEELING_STATES}\b",
+    # Reflections led by what the listener senses: "I can sense you're overwhelmed", "I get the
+    # sense that you feel ignored", "I can tell you are anxious about it".
+    rf"\bI(?: can| could|'m| am)? (?:sense|sensing|tell|get the (?:sense|feeling|impression)|feel) "
+    rf"(?:that |how )?(?:you(?:'re| are|'ve been| have been| feel| are feeling|'re feeling)?|this (?:is|has) "
+    rf"(?:been )?(?:making|leaving) you(?: feel)?) (?:so |really |very |quite |a (?:bit|little) |pretty |"
+    rf"extremely |kind of |much )*{FEELING_STATES}\b",
+    rf"\b(?:leaving|making|left|made) you (?:feel(?:ing)? )?(?:so |really |very |quite |a (?:bit|little) )?"
+    rf"{FEELING_STATES}\b",
     rf"\byou (?:seem|sound|must be|must feel|might be feeling|may be feeling|are feeling|'re feeling|feel) "
     rf"(?:so |really |very |quite |a (?:bit|little) |pretty |kind of |like )*{FEELING_STATES}\b",
     rf"\b(?:that|it|this)(?:'s| is| must be| must have been| would be| sounds| seems| can be| can't be| "

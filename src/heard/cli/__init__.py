@@ -12,6 +12,7 @@ from heard.cli import impact_command as _impact_command  # noqa: F401
 from heard.cli import report_command as _report_command  # noqa: F401
 from heard.cli import serve_command as _serve_command  # noqa: F401
 from heard.cli import store_commands as _store_commands  # noqa: F401
+from heard.cli import train_command as _train_command  # noqa: F401
 from heard.cli.app import app
 
 __all__ = ["app", "main"]

@@ -16,7 +16,15 @@ from heard.service import problems
 from heard.service.context import ServiceContext
 from heard.service.logging import access_log
 from heard.service.outbox import Dispatcher
-from heard.service.routes import assist, conversations, feedback, scorecards, system, webhooks
+from heard.service.routes import (
+    assist,
+    conversations,
+    feedback,
+    scorecards,
+    system,
+    training,
+    webhooks,
+)
 from heard.service.settings import ServiceSettings
 from heard.store import Database
 from heard.web import install as install_web
@@ -83,7 +91,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         )
-    for module in (system, conversations, scorecards, feedback, assist, webhooks):
+    for module in (system, conversations, scorecards, feedback, assist, webhooks, training):
         app.include_router(module.router)
     app.include_router(feedback.public)
     install_web(app)  # the web app's pages (heard.web)

@@ -232,3 +232,29 @@ class OutboxEvent(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingSession(Base):
+    """One practice: a role-play with a simulated customer, or a summarising exercise.
+
+    Kept per trainee (an agent id, or the user's name when they have none) so progress can be
+    shown on the agent view and the dashboard; ``team_id`` is the trainee's team when it was
+    stored, so supervisors see their teams' practice.
+    """
+
+    __tablename__ = "training_sessions"
+    __table_args__ = (Index("ix_training_trainee_started", "trainee_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trainee_id: Mapped[str] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # roleplay | summary
+    scenario_id: Mapped[str] = mapped_column(String(100), index=True)  # or the exercise id
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # resolved | escalated | abandoned
+    listening_score: Mapped[float | None] = mapped_column(Float)  # or the summary's score
+    components: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    transcript: Mapped[list[Any]] = mapped_column(default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the debrief or the result
+    seed: Mapped[int | None] = mapped_column(Integer)

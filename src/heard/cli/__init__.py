@@ -7,6 +7,7 @@ Exit codes: 0 all read; 1 some records were skipped (the good ones are still pro
 from __future__ import annotations
 
 from heard.cli import analyze, read  # noqa: F401  (each module registers its commands)
+from heard.cli import bot_commands as _bot_commands  # noqa: F401
 from heard.cli import feedback_commands as _feedback_commands  # noqa: F401
 from heard.cli import impact_command as _impact_command  # noqa: F401
 from heard.cli import report_command as _report_command  # noqa: F401

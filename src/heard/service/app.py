@@ -18,6 +18,7 @@ from heard.service.logging import access_log
 from heard.service.outbox import Dispatcher
 from heard.service.routes import (
     assist,
+    bot,
     conversations,
     feedback,
     scorecards,
@@ -91,7 +92,7 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
         )
-    for module in (system, conversations, scorecards, feedback, assist, webhooks, training):
+    for module in (system, conversations, scorecards, feedback, assist, webhooks, training, bot):
         app.include_router(module.router)
     app.include_router(feedback.public)
     install_web(app)  # the web app's pages (heard.web)

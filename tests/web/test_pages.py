@@ -256,7 +256,7 @@ def test_the_agent_page_shows_examples_and_an_honest_empty_training_state(site: 
     assert "My listening scores" in page
     assert "Strongest" in page and "To work on" in page
     assert "/conversations/orders-" in page and "?turn=" in page  # example turns, linked
-    assert "Training is not available in heard yet" in page
+    assert "No practice yet" in page and 'href="/train"' in page  # tests/web/test_training.py
     assert "agent-li" not in page
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from heard.store.models import Agent, TrainingSession
 from heard.training.debrief import Debrief
@@ -162,6 +162,12 @@ def progress_for(session: Session, agent_ids: Sequence[str]) -> list[TraineeProg
             select(TrainingSession)
             .where(TrainingSession.trainee_id.in_(chunk))
             .order_by(TrainingSession.started_at, TrainingSession.id)
+            # Progress needs outcomes and scores, not the transcripts and debriefs.
+            .options(
+                defer(TrainingSession.transcript),
+                defer(TrainingSession.detail),
+                defer(TrainingSession.components),
+            )
         )
         for row in session.scalars(query):
             rows[row.trainee_id].append(row)

@@ -63,6 +63,14 @@ from heard.web.dashboard import (
     satisfaction_for,
 )
 from heard.web.index import DashboardIndex
+from heard.web.practice import (
+    OUTCOME_NAMES,
+    RECENT_SHOWN,
+    TrainingCache,
+    title_of,
+    trainee_progress,
+    training_rows,
+)
 from heard.web.render import render
 from heard.web.sessions import (
     LOGIN_COOKIE,
@@ -77,6 +85,7 @@ from heard.web.sessions import (
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("heard.web")
 
+_STATE_LOCK = threading.Lock()
 FOLLOWUPS_PER_PAGE = 25
 SNOOZE_CHOICES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
 SCALE_ENDS = {
@@ -173,6 +182,16 @@ def cache_of(request: Request) -> DashboardCache:
     index_of(request)
     cache = request.app.state.web_cache
     assert isinstance(cache, DashboardCache)
+    return cache
+
+
+def training_cache_of(request: Request) -> TrainingCache:
+    state = request.app.state
+    with _STATE_LOCK:
+        cache = getattr(state, "web_training_cache", None)
+        if cache is None:
+            cache = state.web_training_cache = TrainingCache()
+    assert isinstance(cache, TrainingCache)
     return cache
 
 
@@ -331,6 +350,7 @@ def dashboard(
             "filters": filters,
             "followups": followups,
             "followups_open": followups_open,
+            "training": training_rows(session, user.principal, filters, training_cache_of(request)),
             "periods": PERIOD_TITLES,
             "satisfaction_url": "/dashboard/satisfaction?" + urlencode(filters.query()),
             "now": datetime.now(UTC),
@@ -522,6 +542,10 @@ def _agent_page(request: Request, user: WebUser, session: Session, agent_id: str
             "weak_examples": weak_examples,
             "recent": recent,
             "components": COMPONENTS,
+            "practice": trainee_progress(session, agent_id),
+            "practice_recent": RECENT_SHOWN,
+            "practice_title": title_of,
+            "outcome_names": OUTCOME_NAMES,
         },
     )
 

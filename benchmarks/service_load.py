@@ -25,6 +25,7 @@ from server import running_server
 
 
 async def ingest_client(
+    finished: list[float],
     base: str,
     key: str,
     batches: list[list[dict[str, object]]],
@@ -52,6 +53,7 @@ async def ingest_client(
                 continue
             body = response.json()
             accepted.update(item["id"] for item in body["stored"])
+            finished.append(time.monotonic())
             if body["skipped"]:
                 errors.append(f"ingest: skipped {body['skipped'][:1]}")
 
@@ -90,7 +92,7 @@ async def assist_loop(
 async def run(args: argparse.Namespace) -> None:
     with running_server() as server:
         conversations = [
-            c.model_dump(mode="json") for c in corpus(args.ingest_clients * 400, seed=3)
+            c.model_dump(mode="json") for c in corpus(args.ingest_clients * 1500, seed=3)
         ]
         per_client = [conversations[i :: args.ingest_clients] for i in range(args.ingest_clients)]
         batches = [
@@ -101,12 +103,20 @@ async def run(args: argparse.Namespace) -> None:
         ingest_ms: list[float] = []
         assist_ms: list[float] = []
         errors: list[str] = []
+        finished: list[float] = []
         started = time.monotonic()
         stop = started + args.seconds
         await asyncio.gather(
             *(
                 ingest_client(
-                    server.base, server.keys["admin"], b, stop, accepted, ingest_ms, errors
+                    finished,
+                    server.base,
+                    server.keys["admin"],
+                    b,
+                    stop,
+                    accepted,
+                    ingest_ms,
+                    errors,
                 )
                 for b in batches
             ),
@@ -123,6 +133,7 @@ async def run(args: argparse.Namespace) -> None:
             analysed = {
                 row[0] for row in db.execute("SELECT DISTINCT conversation_id FROM analyses")
             }
+    ingest_seconds = (max(finished) - started) if finished else elapsed
     lost = accepted - stored
     unanalysed = accepted - analysed
     print(
@@ -130,7 +141,8 @@ async def run(args: argparse.Namespace) -> None:
         f"and {args.assist_sessions} assist sessions (think {args.think} s)"
     )
     print(
-        f"ingest: {len(accepted)} conversations accepted ({len(accepted) / elapsed:.1f}/s), "
+        f"ingest: {len(accepted)} conversations accepted in {ingest_seconds:.0f} s "
+        f"({len(accepted) / ingest_seconds:.1f}/s), "
         f"request p50 {percentile(ingest_ms, 0.5):.0f} ms, p95 {percentile(ingest_ms, 0.95):.0f} ms"
     )
     print(

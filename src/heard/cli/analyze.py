@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from heard.audio.cli import AgentChannelOption, TranscriptOption, recording_options
 from heard.cli._common import (
     AgentOption,
     ChannelOption,
@@ -24,9 +26,20 @@ from heard.cli._common import (
     build_options,
     output_stream,
 )
+from heard.cli._distributed import (
+    Engine,
+    EngineOption,
+    PartitionOption,
+    SchedulerOption,
+    check_engine_options,
+)
 from heard.cli.app import app
 from heard.scoring import COMPONENTS, RubricError, load_rubric
 from heard.scoring.aggregate import GroupScorecard, aggregate
+
+if TYPE_CHECKING:
+    from heard.analysis import Analysis
+    from heard.conversation import Conversation
 
 
 def stream_is_terminal(stream: IO[str]) -> bool:
@@ -39,6 +52,7 @@ class AnalysisFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
     HTML = "html"
+    PARQUET = "parquet"
 
 
 SHORT = {
@@ -64,7 +78,18 @@ def analyze_command(
     rubric: Annotated[
         Path | None, typer.Option("--rubric", help="A rubric YAML file (see docs/scoring.md).")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes (with --engine dask and no --scheduler: local Dask workers).",
+        ),
+    ] = 1,
+    engine: EngineOption = Engine.LOCAL,
+    scheduler: SchedulerOption = None,
+    partition_mb: PartitionOption = None,
     input_format: Annotated[
         str,
         typer.Option("--input-format", "-i", help="Input format, or auto (see `heard formats`)."),
@@ -73,6 +98,8 @@ def analyze_command(
     customer: CustomerOption = None,
     mapping: MapOption = None,
     channel: ChannelOption = None,
+    transcript: TranscriptOption = None,
+    agent_channel: AgentChannelOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Score how well agents listened, with the quoted words behind every number.
@@ -86,44 +113,82 @@ def analyze_command(
       heard analyze calls/ --format html --out report.html --jobs 2
 
       heard analyze chats.csv --rubric our-rubric.yaml
+
+      heard analyze call.wav --transcript call.json --agent-channel 0
+
+      heard analyze exports/ --engine dask --scheduler tcp://10.0.0.5:8786 -f parquet -o out/
     """
     from heard.batch import analyses
 
+    check_engine_options(engine, scheduler, partition_mb)
+    if format is AnalysisFormat.PARQUET and (engine is Engine.LOCAL or out is None):
+        problem = (
+            "partitioned Parquet is written by the Dask engine: add --engine dask (a local "
+            "cluster of --jobs workers, nothing to set up)"
+            if engine is Engine.LOCAL
+            else "Parquet output is a folder: name it with --out"
+        )
+        raise typer.BadParameter(problem, param_hint="--format")
     try:
         chosen = load_rubric(rubric)
     except RubricError as error:
         raise typer.BadParameter(str(error), param_hint="--rubric") from None
-    session = InputSession(
-        paths, input_format, build_options(agent, customer, mapping, channel), quiet=quiet
-    )
+    options = build_options(agent, customer, mapping, channel)
+    options = recording_options(paths, options, transcript, agent_channel)
+    if engine is Engine.DASK:
+        from heard.cli._distributed import analyze_on_dask
+
+        analyze_on_dask(
+            paths,
+            format=format.value,
+            out=out,
+            rubric=chosen,
+            jobs=jobs,
+            scheduler=scheduler,
+            partition_mb=partition_mb,
+            input_format=input_format,
+            options=options,
+            quiet=quiet,
+            write_results=write_results,
+        )
+        return
+    session = InputSession(paths, input_format, options, quiet=quiet)
     results = analyses(session.conversations(), chosen, jobs)
     with output_stream(out) as stream:
-        if format is AnalysisFormat.JSONL:
-            for _, analysis in results:
-                stream.write(json.dumps(analysis.record(), ensure_ascii=False))
-                stream.write("\n")
-        elif format is AnalysisFormat.CSV:
-            _write_csv(stream, results)
-        else:
-            pairs = list(results)
-            agents = aggregate([a for _, a in pairs], [a.agent_id for _, a in pairs], "agent_id")
-            teams = aggregate([a for _, a in pairs], [a.team_id for _, a in pairs], "team_id")
-            if format is AnalysisFormat.JSON:
-                document = {
-                    "conversations": [a.record() for _, a in pairs],
-                    "agents": [c.model_dump(mode="json") for c in agents],
-                    "teams": [c.model_dump(mode="json") for c in teams],
-                }
-                json.dump(document, stream, ensure_ascii=False, indent=2)
-                stream.write("\n")
-            elif format is AnalysisFormat.HTML:
-                from heard.report.html import render_report
-
-                stream.write(render_report(pairs, agents, teams))
-            else:
-                console = Console(file=stream, width=None if stream_is_terminal(stream) else 120)
-                _print_tables(console, pairs, agents)
+        write_results(stream, format.value, results)
     session.finish()
+
+
+def write_results(
+    stream: IO[str], format: str, results: Iterable[tuple[Conversation, Analysis]]
+) -> None:
+    """Write final ``(conversation, analysis)`` pairs, in input order, as ``format`` (any
+    output format but parquet), whichever engine produced them."""
+    if format == AnalysisFormat.JSONL:
+        for _, analysis in results:
+            stream.write(json.dumps(analysis.record(), ensure_ascii=False))
+            stream.write("\n")
+    elif format == AnalysisFormat.CSV:
+        _write_csv(stream, results)
+    else:
+        pairs = list(results)
+        agents = aggregate([a for _, a in pairs], [a.agent_id for _, a in pairs], "agent_id")
+        teams = aggregate([a for _, a in pairs], [a.team_id for _, a in pairs], "team_id")
+        if format == AnalysisFormat.JSON:
+            document = {
+                "conversations": [a.record() for _, a in pairs],
+                "agents": [c.model_dump(mode="json") for c in agents],
+                "teams": [c.model_dump(mode="json") for c in teams],
+            }
+            json.dump(document, stream, ensure_ascii=False, indent=2)
+            stream.write("\n")
+        elif format == AnalysisFormat.HTML:
+            from heard.report.html import render_report
+
+            stream.write(render_report(pairs, agents, teams))
+        else:
+            console = Console(file=stream, width=None if stream_is_terminal(stream) else 120)
+            _print_tables(console, pairs, agents)
 
 
 def _write_csv(stream: IO[str], results: object) -> None:

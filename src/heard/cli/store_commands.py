@@ -38,6 +38,13 @@ from heard.cli._common import (
     stderr,
 )
 from heard.cli._database import DbOption, fail, one_line, open_database, require_existing
+from heard.cli._distributed import (
+    Engine,
+    EngineOption,
+    PartitionOption,
+    SchedulerOption,
+    check_engine_options,
+)
 from heard.cli.app import app
 from heard.conversation import Conversation
 from heard.readers import ReadOptions
@@ -344,6 +351,9 @@ def import_command(
             "--batch-size", min=1, max=100_000, help="Conversations per committed transaction."
         ),
     ] = 200,
+    engine: EngineOption = Engine.LOCAL,
+    scheduler: SchedulerOption = None,
+    partition_mb: PartitionOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Store conversations and their listening analyses in the database.
@@ -361,6 +371,8 @@ def import_command(
       heard import calls/ --input-format aws-transcribe --agent spk_0 --no-analyze
 
       heard import chats.jsonl --redaction-config redaction.yaml
+
+      heard import exports/ --db postgresql://heard@db/heard --engine dask --scheduler tcp://s:8786
     """
     chosen: Rubric | None = None
     if not no_analyze:
@@ -374,8 +386,32 @@ def import_command(
         raise typer.BadParameter(
             "a rubric scores analyses; drop --no-analyze", param_hint="--rubric"
         )
+    check_engine_options(engine, scheduler, partition_mb)
+    if engine is Engine.DASK and chosen is None:
+        raise typer.BadParameter(
+            "--engine dask analyses as it stores; drop --no-analyze", param_hint="--engine"
+        )
     redactor = _redactor(redact, redaction_config)
     options: ReadOptions = build_options(agent, customer, mapping, channel)
+    if engine is Engine.DASK and chosen is not None:
+        from heard.cli._distributed import import_on_dask
+
+        database = open_database(db)  # brings the schema up to date before the workers write
+        database.dispose()
+        import_on_dask(
+            paths,
+            database_url=database.url,
+            rubric=chosen,
+            redactor=redactor,
+            batch_size=batch_size,
+            jobs=jobs,
+            scheduler=scheduler,
+            partition_mb=partition_mb,
+            input_format=input_format,
+            options=options,
+            quiet=quiet,
+        )
+        return
     inputs = _TrackedSession(paths, input_format, options, quiet=quiet)
     database = open_database(db)
     importer = Importer(

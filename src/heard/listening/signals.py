@@ -6,6 +6,7 @@ import statistics
 from collections import Counter
 from itertools import pairwise
 
+from heard.audio.model import AudioMeasures, measures_of
 from heard.conversation import Channel, Role, Turn
 from heard.listening.features import content_words
 from heard.listening.labels import NEGATIVE_EMOTIONS, Emotion
@@ -167,6 +168,9 @@ def timing(state: ConversationState) -> Timing:
     turns = state.turns
     timed = [t for t in turns if t.start is not None and t.end is not None]
     interruptions = sum(1 for a in state.annotations if a.has("interruption"))
+    audio = measures_of(state.conversation.metadata)
+    if audio is not None:
+        return _audio_timing(audio, interruptions)
     if len(timed) >= 2:
         agent = [t for t in timed if t.role is Role.AGENT]
         customer = [t for t in timed if t.role is Role.CUSTOMER]
@@ -222,6 +226,22 @@ def timing(state: ConversationState) -> Timing:
         )
     # Untimed transcripts can still show interruptions in the words ("let me finish").
     return Timing(timed=False, interruptions=interruptions if interruptions else None)
+
+
+def _audio_timing(audio: AudioMeasures, interruptions: int) -> Timing:
+    """A call read from its recording: talk and silence as the audio measured them (speech,
+    not turn spans, which include pauses)."""
+    return Timing(
+        timed=True,
+        agent_talk_seconds=audio.agent.talk_seconds,
+        customer_talk_seconds=audio.customer.talk_seconds,
+        talk_to_listen_ratio=audio.talk_to_listen_ratio,
+        longest_agent_monologue_seconds=audio.agent.longest_monologue_seconds or None,
+        longest_agent_monologue_turn=audio.agent.longest_monologue_turn,
+        interruptions=interruptions,
+        patience_seconds=audio.patience_seconds,
+        dead_air_seconds=audio.dead_air_seconds,
+    )
 
 
 def _duration(turn: Turn) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from heard.conversation import Conversation
 from heard.readers import (  # noqa: F401  (imported to register them; order sets detection ties)
+    audio,
     aws_transcribe,
     chatwoot,
     contact_lens,

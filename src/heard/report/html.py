@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from heard.analysis import ENGINE_VERSION, Analysis
+from heard.audio.timeline import legend_html, timeline_svg
 from heard.conversation import Conversation, Role, Turn
 from heard.listening.labels import Emotion
 from heard.listening.model import Concern, Signals, TurnAnnotation
@@ -222,6 +223,8 @@ class ConversationView:
     signals: list[SignalGroup]
     open: bool
     rubric_version: str
+    # Calls read from their recording: who spoke when (inline SVG), else None.
+    timeline: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -803,7 +806,19 @@ def conversation_view(
         signals=_signal_groups(signals),
         open=open_,
         rubric_version=analysis.rubric_version,
+        timeline=call_timeline(conversation, anchors),
     )
+
+
+def call_timeline(conversation: Conversation, anchors: dict[str, str]) -> Markup | None:
+    """The call's timeline chart when it was read from a recording (heard.audio)."""
+    svg = timeline_svg(
+        conversation.metadata, title=f"Who spoke when in {conversation.id}", anchors=anchors
+    )
+    if svg is None:
+        return None
+    # Built by heard.audio.timeline with every piece of data escaped.
+    return Markup(f"{svg}<figcaption>{legend_html()}</figcaption>")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,11 +34,22 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class VoiceAttention(_Section):
+    """Calls read from their recording (docs/audio.md); defaults keep older rubrics valid."""
+
+    dead_air: float = Field(default=10.0, ge=0)
+    dead_air_limit_seconds: float = Field(default=5.0, gt=0)
+    raised_voice: float = Field(default=15.0, ge=0)
+    monotone: float = Field(default=10.0, ge=0)
+    customer_arousal_rising: float = Field(default=5.0, ge=0)
+
+
 class Attention(_Section):
     unaddressed_concern: float = Field(ge=0)
     repeated_concern: float = Field(ge=0)
     slow_response: float = Field(ge=0)
     response_limit_seconds: dict[str, float]
+    voice: VoiceAttention = Field(default_factory=VoiceAttention)
 
 
 class NoInterruption(_Section):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from heard.audio.model import clock, describe_silence, describe_tone, measures_of
 from heard.conversation import Conversation, Role
 from heard.listening.labels import NEGATIVE_EMOTIONS, Emotion
 from heard.listening.model import Signals, TurnAnnotation
@@ -82,7 +83,7 @@ def _hit_evidence(
     return Evidence(
         component=component,
         turn_id=turn.id,
-        quote=hit.quote if hit else None,
+        quote=(hit.quote or None) if hit else None,
         reason=reason or (hit.reason if hit else label),
         effect=effect,
     )
@@ -145,7 +146,59 @@ def attention(inputs: _Inputs) -> ComponentScore:
                 effect=-rules.slow_response,
             )
         )
+    for item in _voice_attention(inputs):
+        score += item.effect
+        evidence.append(item)
     return ComponentScore(score=_clamp(score), evidence=evidence)
+
+
+def _voice_attention(inputs: _Inputs) -> list[Evidence]:
+    """What a call's recording says about attention: dead air, the agent's raised voice or
+    monotone delivery, the customer's rising arousal; patience as context."""
+    audio = measures_of(inputs.conversation.metadata)
+    if audio is None:
+        return []
+    rules = inputs.rubric.attention.voice
+    found: list[Evidence] = []
+
+    def add(turn_id: str | None, reason: str, effect: float) -> None:
+        quote = (inputs.text(turn_id)[:200] or None) if turn_id else None
+        found.append(
+            Evidence(
+                component="attention", turn_id=turn_id, quote=quote, reason=reason, effect=effect
+            )
+        )
+
+    for silence in audio.silences:
+        if silence.seconds >= rules.dead_air_limit_seconds and not silence.announced:
+            add(silence.turn_id, describe_silence(silence), -rules.dead_air)
+    for flag in audio.raised_voice:
+        if flag.by == "agent":
+            add(flag.turn_id, describe_tone(flag), -rules.raised_voice)
+    agent, customer = audio.agent.prosody, audio.customer.prosody
+    if agent.monotone:
+        add(
+            None,
+            f"monotone delivery: the agent's pitch varied {agent.pitch_variation_semitones:.1f} "
+            "semitones around their own baseline",
+            -rules.monotone,
+        )
+    if customer.arousal == "rising":
+        add(
+            None,
+            f"the customer's voice grew louder or higher over the call "
+            f"({customer.arousal_change_db:+.1f} dB, {customer.arousal_change_semitones or 0:+.1f} semitones)",
+            -rules.customer_arousal_rising,
+        )
+    if audio.patience_seconds is not None:
+        first = audio.responses[0]
+        add(
+            None,
+            f"patience: the agent answered a median {audio.patience_seconds:.1f} s after the "
+            f"customer stopped ({len(audio.responses)} answers; first at {clock(first.agent_start)})",
+            0.0,
+        )
+    return found
 
 
 def no_interruption(inputs: _Inputs) -> ComponentScore:
@@ -414,6 +467,9 @@ def follow_up(inputs: _Inputs) -> ComponentScore:
     )
 
 
+# Components that judge what was said; null when the turns carry no words.
+WORD_COMPONENTS = ("clarification", "paraphrase", "empathy", "solution", "follow_up")
+
 SCORERS = {
     "attention": attention,
     "no_interruption": no_interruption,
@@ -434,6 +490,12 @@ def score_conversation(
     rubric = rubric or default_rubric()
     inputs = _Inputs(conversation, turns, signals, rubric)
     components = {name: SCORERS[name](inputs) for name in COMPONENTS}
+    if conversation.turns and not any(turn.text.strip() for turn in conversation.turns):
+        # A call recording without a transcript: what was said cannot be judged, only how.
+        for name in WORD_COMPONENTS:
+            components[name] = ComponentScore(
+                reason="no words to judge: a recording without a transcript (add --transcript)"
+            )
     weighted = [
         (components[name].score, rubric.weights.get(name, 0.0))
         for name in COMPONENTS

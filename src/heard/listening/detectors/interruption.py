@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from heard.audio.model import Interruption, describe_interruption, interruptions_of
 from heard.conversation import Role, Turn
 from heard.listening.detectors.base import cue, sentence_hit
 from heard.listening.model import Hit
@@ -67,7 +68,14 @@ class InterruptionDetector:
         following = self._next_customer(view)
         protest = PROTEST.search(following.text) if following is not None else None
 
-        if turn.start is not None and customer.start is not None and customer.end is not None:
+        # A call read from its recording: the audio measured the overlaps (backchannels by
+        # their length, not their words), so its finding replaces the turn-times estimate.
+        from_audio = interruptions_of(view.conversation.metadata)
+        if from_audio is not None:
+            mine = [i for i in from_audio if i.by == "agent" and i.turn_id == turn.id]
+            if mine:
+                return self._audio_hit(view, first, mine)
+        elif turn.start is not None and customer.start is not None and customer.end is not None:
             overlap = customer.end - turn.start
             if customer.start < turn.start and overlap > MIN_OVERLAP_SECONDS:
                 return sentence_hit(
@@ -129,6 +137,22 @@ class InterruptionDetector:
                     },
                 )
         return None
+
+    def _audio_hit(self, view: TurnView, first: Sentence, found: list[Interruption]) -> Hit:
+        worst = max(found, key=lambda i: i.overlap_seconds)
+        return sentence_hit(
+            view,
+            self.name,
+            first,
+            0.9,
+            describe_interruption(worst),
+            {
+                "overlap_seconds": worst.overlap_seconds,
+                "at": round(worst.start, 2),
+                "source": "audio",
+                "interruptions": len(found),
+            },
+        )
 
     @staticmethod
     def _next_customer(view: TurnView) -> Turn | None:

@@ -165,36 +165,14 @@ class Importer:
             yield from self._filter(chunk)
 
     def _filter(self, chunk: list[Conversation]) -> Iterator[Conversation]:
-        from sqlalchemy import select
-
         from heard.analysis import ENGINE_VERSION
-        from heard.store.models import StoredAnalysis, StoredConversation
-        from heard.store.repository import content_hash
+        from heard.store.repository import up_to_date
 
         assert self.rubric is not None
-        ids = list({conversation.id for conversation in chunk})
         with self.database.session() as session:
-            stored = {
-                conversation_id: digest
-                for conversation_id, digest in session.execute(
-                    select(StoredConversation.id, StoredConversation.content_hash).where(
-                        StoredConversation.id.in_(ids)
-                    )
-                )
-            }
-            analysed = {
-                (conversation_id, digest)
-                for conversation_id, digest in session.execute(
-                    select(StoredAnalysis.conversation_id, StoredAnalysis.content_hash).where(
-                        StoredAnalysis.conversation_id.in_(ids),
-                        StoredAnalysis.engine_version == ENGINE_VERSION,
-                        StoredAnalysis.rubric_version == self.rubric.version,
-                    )
-                )
-            }
+            current = up_to_date(session, chunk, ENGINE_VERSION, self.rubric.version)
         for conversation in chunk:
-            digest = content_hash(conversation)
-            if stored.get(conversation.id) == digest and (conversation.id, digest) in analysed:
+            if conversation.id in current:
                 self.counts["unchanged"] += 1
             else:
                 yield self._queue(conversation)

@@ -92,36 +92,13 @@ def needing_work(
 def _check(
     database: Database, chunk: list[Conversation], rubric_version: str
 ) -> Iterator[tuple[Conversation, bool]]:
-    from sqlalchemy import select
-
     from heard.analysis import ENGINE_VERSION
-    from heard.store.models import StoredAnalysis, StoredConversation
-    from heard.store.repository import content_hash
+    from heard.store.repository import up_to_date
 
-    ids = list({conversation.id for conversation in chunk})
     with database.session() as session:
-        stored = {
-            conversation_id: digest
-            for conversation_id, digest in session.execute(
-                select(StoredConversation.id, StoredConversation.content_hash).where(
-                    StoredConversation.id.in_(ids)
-                )
-            )
-        }
-        analysed = {
-            (conversation_id, digest)
-            for conversation_id, digest in session.execute(
-                select(StoredAnalysis.conversation_id, StoredAnalysis.content_hash).where(
-                    StoredAnalysis.conversation_id.in_(ids),
-                    StoredAnalysis.engine_version == ENGINE_VERSION,
-                    StoredAnalysis.rubric_version == rubric_version,
-                )
-            )
-        }
+        current = up_to_date(session, chunk, ENGINE_VERSION, rubric_version)
     for conversation in chunk:
-        digest = content_hash(conversation)
-        unchanged = stored.get(conversation.id) == digest and (conversation.id, digest) in analysed
-        yield conversation, not unchanged
+        yield conversation, conversation.id not in current
 
 
 class BatchStore:

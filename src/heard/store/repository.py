@@ -147,6 +147,38 @@ def has_analysis(
     )
 
 
+def up_to_date(
+    session: Session, conversations: Sequence[Conversation], engine: str, rubric: str
+) -> set[str]:
+    """The ids of those conversations stored with this very content and already analysed by
+    this engine and rubric version: nothing to do for them (``heard import`` skips them)."""
+    ids = list({conversation.id for conversation in conversations})
+    stored = {
+        conversation_id: digest
+        for conversation_id, digest in session.execute(
+            select(StoredConversation.id, StoredConversation.content_hash).where(
+                StoredConversation.id.in_(ids)
+            )
+        )
+    }
+    analysed = {
+        (conversation_id, digest)
+        for conversation_id, digest in session.execute(
+            select(StoredAnalysis.conversation_id, StoredAnalysis.content_hash).where(
+                StoredAnalysis.conversation_id.in_(ids),
+                StoredAnalysis.engine_version == engine,
+                StoredAnalysis.rubric_version == rubric,
+            )
+        )
+    }
+    current = set()
+    for conversation in conversations:
+        digest = content_hash(conversation)
+        if stored.get(conversation.id) == digest and (conversation.id, digest) in analysed:
+            current.add(conversation.id)
+    return current
+
+
 def save_analysis(session: Session, conversation: Conversation, analysis: Analysis) -> bool:
     """Store an analysis unless this version of the conversation already has one from the same
     engine and rubric versions. Returns whether a row was added."""

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scale_corpus import EXAMPLES, write_corpus
+
+from .scale_corpus import EXAMPLES, write_corpus
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import zlib
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from scale_corpus import write_corpus
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -18,6 +17,8 @@ from heard.scoring import COMPONENTS, default_rubric
 from heard.store import Database
 from heard.store.models import StoredAnalysis, StoredConversation
 from store.conftest import database_url  # noqa: F401  (the SQLite and PostgreSQL fixture)
+
+from .scale_corpus import write_corpus
 
 runner = CliRunner()
 

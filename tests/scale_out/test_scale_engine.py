@@ -9,7 +9,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from scale_corpus import SCRIPTED_LINE, make_conversation, write_corpus
 from typer.testing import CliRunner
 
 from heard.analysis import analyze_many
@@ -20,6 +19,8 @@ from heard.distributed.tasks import as_ledger, compact_ledger, merge_ledgers
 from heard.listening.corpus import EmpathyLedger
 from heard.readers import expand_paths
 from heard.scoring import default_rubric
+
+from .scale_corpus import SCRIPTED_LINE, make_conversation, write_corpus
 
 runner = CliRunner()
 

@@ -45,6 +45,7 @@ from heard.readers import ReadIssue
 
 if TYPE_CHECKING:
     from distributed import Client, Future, LocalCluster
+
     from heard.distributed.store import StoreFailure
 
 DEFAULT_RETRIES = 2

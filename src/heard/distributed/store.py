@@ -134,6 +134,9 @@ def store_batches(
     return store.counts, store.failures
 
 
+ITEM_ATTEMPTS = 3
+
+
 def _commit(
     database: Database,
     batch: Sequence[StoreItem],
@@ -149,13 +152,18 @@ def _commit(
         if _fatal(error):
             raise
     for item in batch:
-        try:
-            counts.update(_write(database, [item]))
-        except SQLAlchemyError as error:
-            if _fatal(error):
-                raise
-            problem = f"cannot store it: {_one_line(error)}"
-            failures.append(StoreFailure(item.conversation.id, item.source, problem))
+        # Workers storing at once can race to add the same agent or team (a unique-key
+        # conflict): the loser's transaction is rolled back whole, so trying again is safe.
+        for attempt in range(ITEM_ATTEMPTS):
+            try:
+                counts.update(_write(database, [item]))
+                break
+            except SQLAlchemyError as error:
+                if _fatal(error):
+                    raise
+                if attempt == ITEM_ATTEMPTS - 1:
+                    problem = f"cannot store it: {_one_line(error)}"
+                    failures.append(StoreFailure(item.conversation.id, item.source, problem))
 
 
 def _write(database: Database, batch: Sequence[StoreItem]) -> Counter[str]:

@@ -237,3 +237,33 @@ def test_timeline_for_the_web_view(basic_call: SyntheticCall) -> None:
     svg = timeline_svg(conversation.metadata, anchors={"t4": "turn-4"})
     assert svg is not None and svg.startswith('<svg class="call-timeline"')
     assert timeline_svg({}) is None and timeline_data({"audio": "junk"}) is None
+
+
+def test_the_web_conversation_view_shows_the_call_timeline(
+    basic_call: SyntheticCall, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from heard.service import create_app
+    from heard.service.auth import create_key
+    from heard.store import Database
+    from service.conftest import make_settings
+    from web.conftest import sign_in
+
+    database = Database(str(tmp_path / "calls.db"))
+    with database.session() as session:
+        key = create_key(session, "ops", "admin")
+    app = create_app(make_settings(), database, background=False)
+    with TestClient(app, follow_redirects=False) as browser:
+        added = browser.post(
+            f"/v1/conversations?filename={basic_call.path.name}",
+            content=basic_call.path.read_bytes(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"},
+        )
+        assert added.status_code == 201, added.text
+        conversation_id = added.json()["stored"][0]["id"]
+        sign_in(browser, key)
+        page = browser.get(f"/conversations/{conversation_id}")
+        assert page.status_code == 200
+        assert "Who spoke when" in page.text and '<svg class="call-timeline"' in page.text
+    database.dispose()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from heard.assist.rewrite import Rewriter
     from heard.conversation import Conversation
     from heard.feedback.followups import FollowUpRules
+    from heard.redaction import Redactor
     from heard.scoring import Rubric
     from heard.service.analyzer import Analyzer
 
@@ -66,7 +67,7 @@ class ServiceContext:
         return Rewriter.from_env()
 
     @cached_property
-    def _redactor(self) -> object | None:
+    def _redactor(self) -> Redactor | None:
         if not self.settings.redact:
             return None
         from heard.redaction import RedactionConfig, Redactor, load_config
@@ -81,12 +82,7 @@ class ServiceContext:
     def redact(self, conversation: Conversation) -> Conversation:
         """The conversation as it may be stored: PII replaced by its type, unless turned off."""
         redactor = self._redactor
-        if redactor is None:
-            return conversation
-        from heard.redaction import Redactor
-
-        assert isinstance(redactor, Redactor)
-        return redactor.redact_conversation(conversation)
+        return conversation if redactor is None else redactor.redact_conversation(conversation)
 
     def warm_up(self) -> None:
         """Load models, rubric and rules before the first request rather than during it."""

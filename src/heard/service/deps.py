@@ -37,7 +37,7 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 
 def get_principal(
-    context: Context,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
@@ -49,8 +49,8 @@ def get_principal(
             "an API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with context.database.session() as session:
-        principal = authenticate(session, key)
+    # The request's own session (FastAPI shares one dependency per request): no second one.
+    principal = authenticate(session, key)
     if principal is None:
         raise ProblemError(
             401,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
@@ -118,7 +119,7 @@ def analyze_command(
 
       heard analyze exports/ --engine dask --scheduler tcp://10.0.0.5:8786 -f parquet -o out/
     """
-    from heard.batch import analyses
+    from heard.batch import analyses, rendered
 
     check_engine_options(engine, scheduler, partition_mb)
     if format is AnalysisFormat.PARQUET and (engine is Engine.LOCAL or out is None):
@@ -153,10 +154,52 @@ def analyze_command(
         )
         return
     session = InputSession(paths, input_format, options, quiet=quiet)
-    results = analyses(session.conversations(), chosen, jobs)
+    render = LINE_RENDERERS.get(format)
     with output_stream(out) as stream:
-        write_results(stream, format.value, results)
+        if render is None:
+            write_results(stream, format.value, analyses(session.conversations(), chosen, jobs))
+        else:
+            # A line per conversation: rendered on the workers, the corpus pass included.
+            if format == AnalysisFormat.CSV:
+                stream.write(csv_line(CSV_HEADER))
+            for line in rendered(session.conversations(), render, chosen, jobs):
+                stream.write(line)
     session.finish()
+
+
+CSV_HEADER = ["conversation_id", "agent_id", "team_id", "channel", "listening_score", *COMPONENTS]
+
+
+def csv_line(fields: Sequence[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    return buffer.getvalue()
+
+
+def jsonl_line(conversation: Conversation, analysis: Analysis) -> str:
+    return json.dumps(analysis.record(), ensure_ascii=False) + "\n"
+
+
+def csv_row(conversation: Conversation, analysis: Analysis) -> str:
+    return csv_line(
+        [
+            analysis.conversation_id,
+            analysis.agent_id or "",
+            analysis.team_id or "",
+            analysis.channel.value,
+            "" if analysis.listening_score is None else analysis.listening_score,
+            *(
+                "" if analysis.components[c].score is None else analysis.components[c].score
+                for c in COMPONENTS
+            ),
+        ]
+    )
+
+
+LINE_RENDERERS: dict[str, Callable[[Conversation, Analysis], str]] = {
+    AnalysisFormat.JSONL: jsonl_line,
+    AnalysisFormat.CSV: csv_row,
+}
 
 
 def write_results(
@@ -164,12 +207,12 @@ def write_results(
 ) -> None:
     """Write final ``(conversation, analysis)`` pairs, in input order, as ``format`` (any
     output format but parquet), whichever engine produced them."""
-    if format == AnalysisFormat.JSONL:
-        for _, analysis in results:
-            stream.write(json.dumps(analysis.record(), ensure_ascii=False))
-            stream.write("\n")
-    elif format == AnalysisFormat.CSV:
-        _write_csv(stream, results)
+    if format == AnalysisFormat.CSV:
+        stream.write(csv_line(CSV_HEADER))
+    if format in LINE_RENDERERS:
+        render = LINE_RENDERERS[format]
+        for conversation, analysis in results:
+            stream.write(render(conversation, analysis))
     else:
         pairs = list(results)
         agents = aggregate([a for _, a in pairs], [a.agent_id for _, a in pairs], "agent_id")
@@ -189,27 +232,6 @@ def write_results(
         else:
             console = Console(file=stream, width=None if stream_is_terminal(stream) else 120)
             _print_tables(console, pairs, agents)
-
-
-def _write_csv(stream: IO[str], results: object) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(
-        ["conversation_id", "agent_id", "team_id", "channel", "listening_score", *COMPONENTS]
-    )
-    for _, analysis in results:  # type: ignore[attr-defined]
-        writer.writerow(
-            [
-                analysis.conversation_id,
-                analysis.agent_id or "",
-                analysis.team_id or "",
-                analysis.channel.value,
-                "" if analysis.listening_score is None else analysis.listening_score,
-                *(
-                    "" if analysis.components[c].score is None else analysis.components[c].score
-                    for c in COMPONENTS
-                ),
-            ]
-        )
 
 
 def _score_text(score: float | None) -> Text:

@@ -324,11 +324,9 @@ def merge_ledgers(cap: int, *partials: LedgerPartial) -> LedgerPartial:
 
 
 def as_ledger(partial: LedgerPartial) -> EmpathyLedger:
-    ledger = EmpathyLedger()
-    for agent, lines in partial.items():
-        for line, ids in lines.items():
-            ledger.lines[agent][line] = set(ids)
-    return ledger
+    return EmpathyLedger(
+        {agent: {line: set(ids) for line, ids in lines.items()} for agent, lines in partial.items()}
+    )
 
 
 # The finish task -------------------------------------------------------------------------

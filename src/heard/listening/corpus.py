@@ -8,7 +8,6 @@ them together (the reduce step).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,28 +15,42 @@ from heard.listening.model import TurnAnnotation
 from heard.listening.text import normalise_quote
 
 
+def empathy_lines(turns: Iterable[TurnAnnotation]) -> list[str]:
+    """The normalised empathy lines of a conversation: all the ledger needs from it."""
+    lines = []
+    for turn in turns:
+        hit = turn.hit("empathy")
+        if hit is not None:
+            lines.append(normalise_quote(hit.quote))
+    return lines
+
+
 @dataclass
 class EmpathyLedger:
     """agent → normalised empathy line → conversation ids that used it."""
 
-    lines: dict[str, dict[str, set[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set))
-    )
+    # Plain dicts rather than nested defaultdicts of lambdas, so a ledger pickles (it is
+    # handed to worker processes).
+    lines: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def add(
         self, agent_id: str | None, conversation_id: str, turns: Iterable[TurnAnnotation]
     ) -> None:
+        self.add_lines(agent_id, conversation_id, empathy_lines(turns))
+
+    def add_lines(self, agent_id: str | None, conversation_id: str, lines: Iterable[str]) -> None:
+        """Record normalised empathy lines (from ``empathy_lines``) of one conversation."""
         if not agent_id:
             return
-        for turn in turns:
-            hit = turn.hit("empathy")
-            if hit is not None:
-                self.lines[agent_id][normalise_quote(hit.quote)].add(conversation_id)
+        mine = self.lines.setdefault(agent_id, {})
+        for line in lines:
+            mine.setdefault(line, set()).add(conversation_id)
 
     def merge(self, other: EmpathyLedger) -> EmpathyLedger:
         for agent, lines in other.lines.items():
+            mine = self.lines.setdefault(agent, {})
             for line, conversations in lines.items():
-                self.lines[agent][line] |= conversations
+                mine.setdefault(line, set()).update(conversations)
         return self
 
     def scripted(self, agent_id: str | None, quote: str, min_conversations: int) -> bool:

@@ -36,3 +36,28 @@ def test_agent_turns_get_a_language_too(talk) -> None:
         ]
     )
     assert [t.language for t in annotated.turns] == ["es", "es"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My parcel still hasn't arrived and I need it for Saturday.",
+        "Bonjour, ma commande n'est toujours pas arrivée et j'en ai besoin.",
+        "Здравствуйте, мой заказ до сих пор не пришёл",
+        "Zdravo, moja porudžbina još nije stigla do mene",
+        "Здраво, моја поруџбина још није стигла",
+        "Merhaba siparişim hala gelmedi ne zaman gelecek",
+        "!!! ??? ...",
+    ],
+)
+def test_same_language_and_probability_as_py3langid(text: str) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from heard.listening.detectors.language import LANGUAGES, _identifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(LANGUAGES))
+    expected_language, expected_probability = reference.classify(text)
+    language, probability = _identifier().classify(text)
+    assert language == expected_language
+    assert probability == pytest.approx(expected_probability, abs=1e-5)

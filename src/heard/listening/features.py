@@ -201,9 +201,9 @@ def hashed_terms(tokens: Sequence[str], *, characters: bool = False) -> HashedTe
     if not counts:
         return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    values = np.fromiter(
-        (1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts)
-    )
+    values = (
+        1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+    ).astype(np.float32)
     values /= np.float32(np.linalg.norm(values))
     return HashedTerms(indices, values)
 

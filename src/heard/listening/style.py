@@ -74,17 +74,24 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
 MIN_WORDS_FOR_MATCHING = 100
 
 
+_CATEGORIES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(c for c, members in FUNCTION_WORDS.items() if word in members)
+    for word in frozenset().union(*FUNCTION_WORDS.values())
+}
+
+
 def style_profile(texts: Sequence[str]) -> tuple[dict[str, float], int]:
-    tokens = [t for text in texts for t in words(text)]
-    if not tokens:
+    counts = dict.fromkeys(FUNCTION_WORDS, 0)
+    total = 0
+    for text in texts:
+        tokens = words(text)
+        total += len(tokens)
+        for token in tokens:
+            for category in _CATEGORIES_OF.get(token, ()):
+                counts[category] += 1
+    if not total:
         return {category: 0.0 for category in FUNCTION_WORDS}, 0
-    return (
-        {
-            category: sum(t in members for t in tokens) / len(tokens)
-            for category, members in FUNCTION_WORDS.items()
-        },
-        len(tokens),
-    )
+    return {category: count / total for category, count in counts.items()}, total
 
 
 def style_matching(

@@ -71,3 +71,17 @@ def test_a_ledger_pickles_for_spawned_workers() -> None:
     copy = pickle.loads(pickle.dumps(ledger))
     assert copy.lines == {"agent-lena": {"i completely understand": {"c1", "c2"}}}
     assert copy.scripted("agent-lena", "I completely understand", 2)
+
+
+def test_only_what_the_ledger_changes_is_finished_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    finished: list[str] = []
+    finish = batch._finish
+
+    def counting(entry, ledger, rubric):  # type: ignore[no-untyped-def]
+        finished.append(json.loads(entry.conversation_json)["id"])
+        return finish(entry, ledger, rubric)
+
+    monkeypatch.setattr(batch, "_finish", counting)
+    lines = list(batch.rendered(corpus(), render, jobs=1))
+    assert len(lines) == 6
+    assert finished == [f"conv-{n}" for n in range(5)]  # omar's personal line passes through

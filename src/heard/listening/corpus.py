@@ -54,11 +54,13 @@ class EmpathyLedger:
         return self
 
     def scripted(self, agent_id: str | None, quote: str, min_conversations: int) -> bool:
+        return self.scripted_line(agent_id, normalise_quote(quote), min_conversations)
+
+    def scripted_line(self, agent_id: str | None, line: str, min_conversations: int) -> bool:
+        """Whether a normalised line (from ``empathy_lines``) is this agent's stock line."""
         if not agent_id:
             return False
-        return (
-            len(self.lines.get(agent_id, {}).get(normalise_quote(quote), ())) >= min_conversations
-        )
+        return len(self.lines.get(agent_id, {}).get(line, ())) >= min_conversations
 
     def mark(
         self, agent_id: str | None, turns: list[TurnAnnotation], min_conversations: int

@@ -1364,15 +1364,9 @@ def forest(report: ImpactReport, outcome: str) -> Forest | None:
 
 def render_html(report: ImpactReport) -> str:
     """One self-contained HTML page: inline CSS and SVG, every value from the data escaped."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+    from heard.report.templating import html_environment
 
-    environment = Environment(
-        loader=PackageLoader("heard.feedback", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = html_environment("heard.feedback")
     environment.filters["value"] = format_value
     environment.globals["difference"] = format_difference
     environment.globals["verdict"] = lambda v: VERDICT_TEXT.get(v, v)

@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Final
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -45,6 +46,7 @@ from heard.feedback.metrics import (
     utc,
 )
 from heard.report.html import Frame, Histogram, Tick, histogram
+from heard.report.templating import html_environment
 from heard.store.database import Database
 from heard.store.models import (
     Agent,
@@ -945,21 +947,9 @@ def html_report(report: ServiceReport) -> HtmlReport:
     )
 
 
-_environment: Environment | None = None
-
-
+@cache
 def _env() -> Environment:
-    global _environment
-    if _environment is None:
-        _environment = Environment(
-            loader=PackageLoader("heard.feedback", "templates"),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _environment
+    return html_environment("heard.feedback")
 
 
 def render_html(report: ServiceReport) -> str:

@@ -17,10 +17,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from itertools import pairwise
 from typing import Final
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from heard.analysis import ENGINE_VERSION, Analysis
@@ -28,6 +29,7 @@ from heard.audio.timeline import legend_html, timeline_svg
 from heard.conversation import Conversation, Role, Turn
 from heard.listening.labels import Emotion
 from heard.listening.model import Concern, Signals, TurnAnnotation
+from heard.report.templating import html_environment
 from heard.scoring.aggregate import GroupScorecard
 from heard.scoring.rubric import COMPONENTS
 from heard.scoring.scorecard import Evidence
@@ -937,21 +939,9 @@ def build_report(
     )
 
 
-_environment: Environment | None = None
-
-
+@cache
 def _env() -> Environment:
-    global _environment
-    if _environment is None:
-        _environment = Environment(
-            loader=PackageLoader("heard.report", "templates"),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _environment
+    return html_environment("heard.report")
 
 
 def render_report(

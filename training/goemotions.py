@@ -35,3 +35,16 @@ def read_goemotions(path: Path) -> Iterator[tuple[str, set[str]]]:
             mapped = {MAPPING[names[int(i)]] for i in row[1].split(",") if names[int(i)] in MAPPING}
             if mapped:
                 yield row[0], mapped
+
+
+def read_goemotions_fine(path: Path) -> Iterator[tuple[str, set[str]]]:
+    """(text, the comment's GoEmotions labels that map to one of heard's emotions), for the same
+    comments and in the same order as ``read_goemotions``."""
+    names = (path.parent / "emotions.txt").read_text().split()
+    with path.open(encoding="utf-8", newline="") as stream:
+        for row in csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) < 2:
+                continue
+            fine = {names[int(i)] for i in row[1].split(",") if names[int(i)] in MAPPING}
+            if fine:
+                yield row[0], fine

@@ -29,7 +29,7 @@ from heard.listening.features import HASH_SIZE  # noqa: E402
 from heard.listening.labels import FUNCTION_LABELS, MODEL_LABELS, Emotion  # noqa: E402
 from heard.listening.linear import LinearModel  # noqa: E402
 from training.common import DATA, read_jsonl, reply_matrix, text_matrix  # noqa: E402
-from training.goemotions import read_goemotions  # noqa: E402
+from training.goemotions import MAPPING, read_goemotions, read_goemotions_fine  # noqa: E402
 
 MODELS = ROOT / "src" / "heard" / "models"
 GOEMOTIONS = Path(ROOT.parent / "shared" / "data" / "goemotions")
@@ -41,6 +41,19 @@ NB_ALPHA = 0.5
 # Class offsets of the emotion model are tuned on out-of-fold logits from this many folds.
 OFFSET_FOLDS = 3
 OWN_EXAMPLE_WEIGHT = 3.0
+# GoEmotions labels that heard merges into a broader emotion get a one-vs-rest model of their
+# own as well; an emotion's logit is the largest of its own model's and its parts' logits.
+FINE_LABELS = (
+    "disgust",
+    "annoyance",
+    "disappointment",
+    "disapproval",
+    "fear",
+    "nervousness",
+    "remorse",
+    "grief",
+    "relief",
+)
 
 
 def split_weights(coef: np.ndarray, n_dense: int) -> tuple[np.ndarray, np.ndarray]:
@@ -180,12 +193,26 @@ def nb_ratios(binary: sp.csr_matrix, positive: np.ndarray, alpha: float = NB_ALP
     return ratios
 
 
+def pool_fine(logits: np.ndarray, groups: list[int]) -> np.ndarray:
+    """The emotions' logits: each emotion's own column, raised to the largest logit of its
+    GoEmotions parts (columns after the emotions; ``groups`` gives each one's emotion)."""
+    n = logits.shape[1] - len(groups)
+    pooled = logits[:, :n].copy()
+    for j, k in enumerate(groups):
+        pooled[:, k] = np.maximum(pooled[:, k], logits[:, n + j])
+    return pooled
+
+
 def train_emotion() -> None:
     emotions = [e.value for e in Emotion]
     go = list(read_goemotions(GOEMOTIONS / "train.tsv"))
+    fine = [labels for _, labels in read_goemotions_fine(GOEMOTIONS / "train.tsv")]
+    assert len(fine) == len(go)
     # Every mapped comment: one with several heard emotions is a positive for each of them in
     # that emotion's one-vs-rest model.
     go_labels = np.array([[e in mapped for e in emotions] for _, mapped in go])
+    fine_labels = np.array([[f in labels for f in FINE_LABELS] for labels in fine])
+    groups = [emotions.index(MAPPING[f]) for f in FINE_LABELS]
     single = go_labels.sum(1) == 1
     own = list(read_jsonl(DATA / "customer_emotions.jsonl"))
     own_texts = [str(r["text"]) for r in own]
@@ -196,26 +223,36 @@ def train_emotion() -> None:
 
     def fit(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One balanced binary model per emotion (one-vs-rest beats a single softmax on
-        macro-F1 here: each rare emotion gets its own decision boundary), on hashed n-grams
-        scaled by that emotion's log-count ratios; the scaling is folded into the weights, so
-        the shipped model is an ordinary linear model."""
+        macro-F1 here: each rare emotion gets its own decision boundary), then one per
+        GoEmotions label in FINE_LABELS, on hashed n-grams scaled by that model's log-count
+        ratios; the scaling is folded into the weights, so the shipped model is an ordinary
+        linear model. Our own messages carry heard's emotions only: in a part's model those of
+        its emotion are left out (weight 0), the others are negatives."""
         features = sp.vstack([go_features[rows], own_features]).tocsr()
-        labels = np.vstack([go_labels[rows], own_labels])
         weights = np.concatenate([np.ones(len(rows)), np.full(len(own), OWN_EXAMPLE_WEIGHT)])
         binary = features[:, n_dense:].copy()
         binary.data = np.ones_like(binary.data)
+        targets = [
+            (np.concatenate([go_labels[rows, k], own_labels[:, k]]), weights)
+            for k in range(len(emotions))
+        ]
+        for j, k in enumerate(groups):
+            part_weights = weights.copy()
+            part_weights[len(rows) :][own_labels[:, k]] = 0.0
+            truth = np.concatenate([fine_labels[rows, j], np.zeros(len(own), dtype=bool)])
+            targets.append((truth, part_weights))
         coefs, intercepts = [], []
-        for k in range(len(emotions)):
-            ratios = nb_ratios(binary, labels[:, k])
-            scale = sp.diags(np.concatenate([np.ones(n_dense), ratios]))
+        for positive, sample_weight in targets:
+            ratios = nb_ratios(binary, positive)
+            scale = np.concatenate([np.ones(n_dense), ratios])
             model = LogisticRegression(C=EMOTION_C, max_iter=4000, class_weight="balanced")
-            model.fit(features @ scale, labels[:, k].astype(int), sample_weight=weights)
-            coefs.append(model.coef_[0] * np.concatenate([np.ones(n_dense), ratios]))
+            model.fit(features @ sp.diags(scale), positive.astype(int), sample_weight=sample_weight)
+            coefs.append(model.coef_[0] * scale)
             intercepts.append(model.intercept_[0])
         return np.vstack(coefs), np.array(intercepts)
 
     def logits(params: tuple[np.ndarray, np.ndarray], features: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(features @ params[0].T) + params[1]
+        return pool_fine(np.asarray(features @ params[0].T) + params[1], groups)
 
     def truth(rows: np.ndarray) -> np.ndarray:
         return np.asarray(go_labels[rows].argmax(1))
@@ -239,23 +276,27 @@ def train_emotion() -> None:
     print(f"emotion: held-out macro-F1 {before:.4f}, with class offsets {after:.4f}")
     params = fit(order)
     dense, hashed = split_weights(params[0], n_dense)
+    # An emotion's offset shifts its parts' logits too, so pooling commutes with it.
+    shifts = np.concatenate([bias, bias[groups]])
     # Intensity: a ridge regression on our own labelled messages, from the dense features plus
     # the predicted probabilities, stored alongside.
     own_probabilities = 1 / (1 + np.exp(-(logits(params, own_features) + bias)))
     intensity_features = np.hstack([own_probabilities, own_features[:, :n_dense].toarray()])
     ridge = Ridge(alpha=1.0).fit(intensity_features, np.array([float(r["intensity"]) for r in own]))  # type: ignore[arg-type]
     LinearModel(
-        labels=tuple(emotions),
+        labels=(*emotions, *FINE_LABELS),
         kind="ovr",
         dense_weights=dense,
         hashed_weights=hashed,
-        bias=(params[1] + bias).astype(np.float32),
-        thresholds=np.zeros(len(emotions), dtype=np.float32),
+        bias=(params[1] + shifts).astype(np.float32),
+        thresholds=np.zeros(len(emotions) + len(FINE_LABELS), dtype=np.float32),
         info={
             "examples": len(go) + len(own),
             "own_examples": len(own),
             "C": EMOTION_C,
             "nb_alpha": NB_ALPHA,
+            "emotions": len(emotions),
+            "parts": dict(zip(FINE_LABELS, (emotions[k] for k in groups), strict=True)),
             "class_bias": bias.round(3).tolist(),
             "held_out_macro_f1": round(float(after), 4),
             "intensity_weights": ridge.coef_.astype(float).round(6).tolist(),

@@ -90,11 +90,7 @@ def test_agent_turns_have_no_emotion(talk) -> None:
     assert annotated.turns[1].intensity is None
 
 
-@pytest.mark.xfail(
-    reason="model limitation: the emotion model reads time pressure without feeling words "
-    "(a wedding this Saturday, a dress not here) as neutral",
-    strict=True,
-)
 def test_deadline_worry_without_feeling_words(said) -> None:
+    # Time pressure with no feeling word (a wedding this Saturday, a dress not here).
     turn = said("The wedding is this Saturday and the dress still hasn't arrived!")
     assert turn.emotion is Emotion.ANXIETY

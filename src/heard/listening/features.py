@@ -353,11 +353,53 @@ def reply_features(
     return dense, sparse
 
 
+# Customer emotion: the word n-grams and the character n-grams are L2-normalised as two separate
+# blocks and added with these weights. One norm over both (as ``hashed_terms`` does) lets the
+# many character n-grams of a message drown its few word n-grams.
+EMOTION_WORD_WEIGHT = 1.0
+EMOTION_CHAR_WEIGHT = 1.0
+
+
+def _normalised_block(counts: dict[int, float], weight: float) -> tuple[IntArray, FloatArray]:
+    indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    values += np.float32(1.0)
+    values *= np.float32(weight) / np.float32(np.linalg.norm(values))
+    return indices, values.astype(np.float32, copy=False)
+
+
+def emotion_terms(tokens: Sequence[str]) -> HashedTerms:
+    """Hashed word uni/bigrams (with sentence-boundary markers) and character 3–5-grams, the
+    same terms as ``hashed_terms(tokens, characters=True)``, each kind normalised on its own.
+    A bucket that both kinds hit is listed twice (a linear model adds the two up)."""
+    if not tokens:
+        return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    characters: dict[int, float] = {}
+    for token in tokens:
+        for bucket in _character_buckets(token):
+            characters[bucket] = characters.get(bucket, 0.0) + 1.0
+    word_counts: dict[int, float] = {}
+    previous = "<s>"
+    for token in tokens:
+        for term in (token, f"{previous} {token}"):
+            bucket = _term_bucket(term)
+            word_counts[bucket] = word_counts.get(bucket, 0.0) + 1.0
+        previous = token
+    bucket = _term_bucket(f"{previous} </s>")
+    word_counts[bucket] = word_counts.get(bucket, 0.0) + 1.0
+    word_indices, word_values = _normalised_block(word_counts, EMOTION_WORD_WEIGHT)
+    char_indices, char_values = _normalised_block(characters, EMOTION_CHAR_WEIGHT)
+    return HashedTerms(
+        np.concatenate([word_indices, char_indices]),
+        np.concatenate([word_values, char_values]).astype(np.float32),
+    )
+
+
 def text_features(
     texts: Sequence[str], vectors: FloatArray
 ) -> tuple[FloatArray, list[HashedTerms]]:
     """Features for a single text (customer emotion): [embedding, a few scalars] + word and
-    character n-grams."""
+    character n-grams (``emotion_terms``)."""
     rows = []
     sparse = []
     for text in texts:
@@ -376,6 +418,6 @@ def text_features(
                 dtype=np.float32,
             )
         )
-        sparse.append(hashed_terms(tokens, characters=True))
+        sparse.append(emotion_terms(tokens))
     scalars = np.vstack(rows) if rows else np.zeros((0, 5), np.float32)
     return np.hstack([vectors, scalars]).astype(np.float32), sparse

@@ -111,20 +111,25 @@ def _emotion_probabilities(
     dense, hashed = text_features(
         [texts[k] for k in positions], np.vstack([features[k].vector for k in positions])
     )
-    probabilities = model.probabilities(dense, hashed)
+    logits = model.logits(dense, hashed)
+    # Columns after the emotions are GoEmotions labels that an emotion merges (its parts): the
+    # emotion's logit is the largest of its own and its parts'.
+    count = int(model.info.get("emotions", len(model.labels)))
+    labels = model.labels[:count]
+    for j, emotion in enumerate(model.info.get("parts", {}).values()):
+        k = labels.index(emotion)
+        logits[:, k] = np.maximum(logits[:, k], logits[:, count + j])
+    probabilities = (1.0 / (1.0 + np.exp(-logits[:, :count]))).astype(np.float32)
     weights = model.info.get("intensity_weights")
     intensity = None
     if weights:
         n_dense = dense.shape[1]
         w = np.asarray(weights, dtype=np.float32)
-        intensity = (
-            probabilities @ w[: len(model.labels)]
-            + dense @ w[len(model.labels) : len(model.labels) + n_dense]
-        )
+        intensity = probabilities @ w[:count] + dense @ w[count : count + n_dense]
         intensity = np.clip(intensity + float(model.info.get("intensity_bias", 0.0)), 0.0, 1.0)
     for row, k in enumerate(positions):
         features[k].emotion_probabilities = {
-            label: float(probabilities[row, j]) for j, label in enumerate(model.labels)
+            label: float(probabilities[row, j]) for j, label in enumerate(labels)
         }
         if intensity is not None:
             features[k].extra["intensity"] = float(intensity[row])

@@ -113,27 +113,38 @@ def esconv(shared: Path, jobs: int) -> float:
     print(f"ESConv: {len(conversations)} conversations, {len(gold)} supporter turns")
     with tempfile.TemporaryDirectory() as directory:
         results = run_analyze(conversations, Path(directory), jobs)
-    counts = {label: Counter() for label in FIVE}
+    # Errors are studied on the conversations with an even number (1-based, in file order) and
+    # choices confirmed on the odd ones: both halves are printed, as well as the whole corpus.
+    halves = ("all", "even", "odd")
+    counts = {half: {label: Counter() for label in FIVE} for half in halves}
     for (cid, tid), expected in gold.items():
         turn = next(t for t in results[cid]["turns"] if t["id"] == tid)
         predicted = set(turn["labels"]) & set(FIVE)
-        for label in FIVE:
-            if label in predicted and label == expected:
-                counts[label]["tp"] += 1
-            elif label in predicted:
-                counts[label]["fp"] += 1
-            elif label == expected:
-                counts[label]["fn"] += 1
+        number = int(cid.rsplit("-", 1)[1])
+        for half in ("all", "even" if number % 2 == 0 else "odd"):
+            for label in FIVE:
+                if label in predicted and label == expected:
+                    counts[half][label]["tp"] += 1
+                elif label in predicted:
+                    counts[half][label]["fp"] += 1
+                elif label == expected:
+                    counts[half][label]["fn"] += 1
     print(f"  {'label':22s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'gold':>6s}")
-    f1s = []
-    for label in FIVE:
-        c = counts[label]
-        p, r, f = prf(c["tp"], c["fp"], c["fn"])
-        f1s.append(f)
-        print(f"  {label:22s} {p:9.3f} {r:7.3f} {f:6.3f} {c['tp'] + c['fn']:6d}")
-    macro = sum(f1s) / len(f1s)
-    print(f"  macro-F1 over the five labels: {macro:.3f}")
-    return macro
+    macros = {}
+    for half in halves:
+        f1s = []
+        for label in FIVE:
+            c = counts[half][label]
+            p, r, f = prf(c["tp"], c["fp"], c["fn"])
+            f1s.append(f)
+            if half == "all":
+                print(f"  {label:22s} {p:9.3f} {r:7.3f} {f:6.3f} {c['tp'] + c['fn']:6d}")
+        macros[half] = sum(f1s) / len(f1s)
+        if half != "all":
+            per = ", ".join(f"{label} {f:.3f}" for label, f in zip(FIVE, f1s, strict=True))
+            print(f"  {half}-numbered conversations: macro-F1 {macros[half]:.3f} ({per})")
+    print(f"  macro-F1 over the five labels: {macros['all']:.3f}")
+    return macros["all"]
 
 
 def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:

@@ -100,3 +100,28 @@ def test_sensed_feelings_are_empathy(reply, agent: str) -> None:
 def test_an_opinion_introduced_by_i_feel_is_not_empathy(reply) -> None:
     turn = reply(STRANDED, "I feel you should ask the desk for a hotel voucher.")
     assert not turn.has("empathy"), turn.labels
+
+
+def test_stock_sympathy_before_a_question_stays_empathy(reply) -> None:
+    # For a help desk the apology is the acknowledgement owed before asking for details.
+    turn = reply(
+        "I returned the boots two weeks ago and I still haven't got my money back.",
+        "I'm sorry about that. Can you tell me the order number?",
+    )
+    assert turn.has("empathy") and turn.has("clarifying_question"), turn.labels
+
+
+def test_specific_sympathy_before_a_question_keeps_its_empathy(reply) -> None:
+    turn = reply(
+        STRANDED,
+        "I'm so sorry you're stuck at the airport with the kids. Which flight were you booked on?",
+    )
+    assert turn.has("empathy") and turn.has("clarifying_question"), turn.labels
+
+
+def test_sympathy_before_a_remedy_keeps_its_empathy(reply) -> None:
+    turn = reply(
+        "My order still hasn't arrived and it was due on Monday.",
+        "I'm so sorry about that. I've sent a replacement by express delivery today.",
+    )
+    assert turn.has("empathy") and turn.has("solution"), turn.labels

@@ -103,3 +103,24 @@ def test_suggestion_then_real_question(reply) -> None:
 def test_restating_with_a_question_mark_checks_understanding(reply) -> None:
     turn = reply(LAPTOP, "So it turns off even when the battery is full?")
     assert turn.has("paraphrase")
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # Invitations to tell: asked what they would like to do, the answer is their own account.
+        "What would you like to talk about today?",
+        "Is there anything else you'd like to share about it?",
+        "Is there anything else on your mind?",
+    ],
+)
+def test_invitations_to_tell_are_clarifying(reply, agent: str) -> None:
+    turn = reply("I've had a really rough week.", agent)
+    assert turn.has("clarifying_question"), turn.labels
+    assert not turn.has("solution"), turn.hit("solution")
+
+
+def test_asking_to_confirm_a_statement_checks_understanding(reply) -> None:
+    turn = reply(LAPTOP, "It switches off when you're on a call. Does that sound right?")
+    assert not turn.has("clarifying_question"), turn.hit("clarifying_question")
+    assert turn.has("paraphrase"), turn.labels

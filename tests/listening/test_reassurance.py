@@ -62,3 +62,12 @@ def test_quote_is_the_reassuring_sentence(reply) -> None:
     assert hit is not None
     assert hit.quote == "Don't worry, you won't be liable for payments you didn't make."
     assert agent[hit.start : hit.end] == hit.quote
+
+
+def test_a_good_idea_to_do_something_is_a_suggestion(reply) -> None:
+    turn = reply(
+        "I've felt so low for months and I can't shake it.",
+        "I think it might be a good idea to talk to your doctor about it.",
+    )
+    assert not turn.has("reassurance"), turn.hit("reassurance")
+    assert turn.has("solution"), turn.labels

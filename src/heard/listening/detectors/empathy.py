@@ -8,7 +8,15 @@ across conversations, when the same agent uses the same line again and again.
 from __future__ import annotations
 
 from heard.conversation import Role
-from heard.listening.detectors.base import cue, model_says, probability, sentence_hit, span_hit
+from heard.listening.detectors.base import (
+    MIN_FUNCTION_PROBABILITY,
+    cue,
+    model_says,
+    probability,
+    sentence_hit,
+    span_hit,
+)
+from heard.listening.detectors.reassurance import CUES as REASSURANCE_CUES
 from heard.listening.features import content_words
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
@@ -63,6 +71,10 @@ CUES = cue(
     r"\byour frustration\b|\byou(?:'re| are) (?:right|understandably) (?:to be|frustrated|upset)\b",
     r"\bpoor (?:you|thing)\b|\bwhat a (?:nightmare|horrible|awful|terrible|rotten|stressful|worrying)\b",
 )
+# Below this probability of empathy as the turn's main function, a stock sympathy line in a turn
+# that restates or reassures is taken as the lead-in to that, not as a listening act of its own.
+MIN_EMPATHY_AS_LEAD_IN = 0.1
+
 FEELING_WORDS = frozenset(
     """frustrating frustrated upset upsetting worried worrying worry stressful stressed anxious scary
     scared angry annoyed annoying disappointed disappointing sad sorry awful terrible hard difficult
@@ -82,6 +94,8 @@ class EmpathyDetector:
             hit = span_hit(
                 view, self.name, match, max(p, 0.8), "names or reacts to the customer's feelings"
             )
+            if not self._specific(view, hit.quote) and self._lead_in(view):
+                return None
         elif (said := model_says(view, self.name)) is not None and view.features.sentences:
             p = said
             sentence = view.features.sentences[view.best_sentence(self.name)]
@@ -96,6 +110,28 @@ class EmpathyDetector:
             return None
         specific = self._specific(view, hit.quote)
         return hit.model_copy(update={"detail": {"specific": specific, "scripted": False}})
+
+    @staticmethod
+    def _lead_in(view: TurnView) -> bool:
+        """A stock sympathy line ("I'm sorry to hear that.", "That's hard.") that leads into what
+        the turn mainly does: restating what the customer said, or reassuring them. (Only stock
+        lines: one tied to the customer's words, "I'm so sorry the lamp arrived cracked", is a
+        reaction of its own whatever follows.)
+
+        The function model decides: the turn must mainly restate or reassure and leave empathy
+        itself under MIN_EMPATHY_AS_LEAD_IN. Before a question or a remedy the line stays
+        empathy: "I'm sorry about that. Can you tell me the order number?" is, for a help desk,
+        the acknowledgement a frustrated customer is owed before being asked for details.
+        """
+        functions = view.features.function_probabilities
+        if not functions or functions.get("empathy", 0.0) >= MIN_EMPATHY_AS_LEAD_IN:
+            return False
+        if view.annotation.has("paraphrase"):
+            return True
+        main, p = view.main_function()
+        return bool(REASSURANCE_CUES.search(view.turn.text)) or (
+            main == "reassurance" and p >= MIN_FUNCTION_PROBABILITY
+        )
 
     @staticmethod
     def _specific(view: TurnView, quote: str) -> bool:

@@ -6,13 +6,15 @@ said recently (or, for a recap, anywhere in the conversation), yet not a verbati
 
 from __future__ import annotations
 
+import re
+
 from heard.conversation import Role
 from heard.listening.detectors.base import cue, model_says, probability, sentence_hit
 from heard.listening.detectors.empathy import CUES as EMPATHY_CUES
 from heard.listening.features import content_words, longest_copied_run
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
-from heard.listening.text import words
+from heard.listening.text import Sentence, words
 
 LEADS = cue(
     # "Let me check/confirm" leads a restatement only when it checks understanding ("let me make
@@ -35,6 +37,14 @@ LEADS = cue(
     r"\bcorrect me if I(?:'m| am) wrong\b|\bdo I have (?:that|this|it) right\b|\bhave I got (?:that|this) right\b",
     r"\bam I right (?:that|in thinking)\b|\bif I(?:'m| am) (?:hearing|reading) (?:you|this) (?:right|correctly)",
 )
+# A question that checks what was just said ("…, is that right?", "Does that sound right?").
+CHECK = cue(
+    r"\b(?:is|was) (?:that|this) (?:right|correct|accurate|so|true|the case)\b|\bdid I get (?:that|this|it) right\b|"
+    r"\bhave I (?:got|understood) (?:that|this|it|everything)\b|\bright\?\s*$|"
+    r"\b(?:does|did) (?:that|this|it) sound (?:about )?(?:right|correct|accurate|true|fair)\b|"
+    r"\bam I (?:right|correct|close|on the right track)\b|\bwould you say (?:that(?:'s| is)|this is) (?:right|true|fair|"
+    r"accurate)\b|\bdid I (?:understand|hear) (?:you|that|this) (?:right|correctly)\b"
+)
 # A lead sentence that reflects a feeling ("it sounds like you're feeling stuck") is empathy.
 REFLECTS_FEELING = EMPATHY_CUES
 RECAP = cue(
@@ -44,6 +54,9 @@ RECAP = cue(
 MIN_SIMILARITY = 0.45
 MIN_MODEL_SIMILARITY = 0.35
 MAX_COPIED_SHARE = 0.7
+# When the function model says the turn mainly restates, the sentence quoted must itself read as
+# a restatement to the agent-turn model (not the "Let me look into it" beside it).
+MIN_SENTENCE_PROBABILITY = 0.5
 
 
 class ParaphraseDetector:
@@ -59,9 +72,11 @@ class ParaphraseDetector:
         p = probability(view, self.name)
         said = model_says(view, self.name)
         best: tuple[float, Hit] | None = None
-        for position, sentence in enumerate(view.features.sentences):
-            lead = LEADS.search(sentence.text)
-            if lead and REFLECTS_FEELING.search(sentence.text):
+        sentences = view.features.sentences
+        for position, sentence in enumerate(sentences):
+            lead = LEADS.search(sentence.text) or self._checked(sentences, position)
+            reflects = REFLECTS_FEELING.search(sentence.text)
+            if lead and reflects:
                 lead = None  # "it sounds like you're feeling stuck" reflects a feeling: empathy
             recap = RECAP.search(sentence.text)
             pool = everything if recap else context
@@ -75,7 +90,14 @@ class ParaphraseDetector:
             if lead and similarity >= MIN_SIMILARITY - 0.1:
                 confidence = max(p, 0.6 + similarity / 3)
                 reason = f"restates the customer's words in their own (similarity {similarity:.2f})"
-            elif said is not None and similarity >= MIN_MODEL_SIMILARITY:
+            elif (
+                said is not None
+                and similarity >= MIN_MODEL_SIMILARITY
+                and sentence_p >= MIN_SENTENCE_PROBABILITY
+                and not reflects
+            ):
+                # (A sentence that names their feeling, "I'm so sorry your order is late, I can
+                # see why you're worried", echoes their words because it is about them: empathy.)
                 confidence = max(said, sentence_p)
                 reason = f"restates what the customer said (model p={confidence:.2f}, similarity {similarity:.2f})"
             else:
@@ -91,6 +113,24 @@ class ParaphraseDetector:
             if best is None or confidence > best[0]:
                 best = (confidence, hit)
         return best[1] if best else None
+
+    @staticmethod
+    def _checked(sentences: list[Sentence], position: int) -> re.Match[str] | None:
+        """A statement the agent asks the customer to confirm: "You feel invisible at home. Is
+        that right?" or "…, is that right?" (a question about the agent's understanding)."""
+        text = sentences[position].text
+        if len(words(text)) < 4:
+            return None
+        inline = CHECK.search(text)
+        if (
+            inline is not None
+            and inline.start() > 0
+            and text[: inline.start()].rstrip().endswith(",")
+        ):
+            return inline
+        if position + 1 < len(sentences) and not text.rstrip().endswith("?"):
+            return CHECK.search(sentences[position + 1].text)
+        return None
 
     @staticmethod
     def _closeness(view: TurnView, position: int, pool: list[int]) -> tuple[float, float]:

@@ -14,18 +14,25 @@ from heard.conversation import Role
 from heard.listening.detectors.base import cue, model_says, sentence_hit
 from heard.listening.detectors.dismissive import CUES as DISMISSIVE
 from heard.listening.detectors.follow_up import FIX_CHECK
+from heard.listening.detectors.paraphrase import CHECK as CHECK
 from heard.listening.detectors.paraphrase import LEADS as PARAPHRASE_LEADS
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
 from heard.listening.text import Sentence, words
 
+# What someone is invited to do when asked what they would like to do: tell, not receive.
+_TELL = r"(?:talk|share|tell|chat|discuss|say|explain|go over|open up|start)"
 NOT_CLARIFYING = cue(
     r"\bhow (?:are|r) (?:you|u|things)(?: (?:doing|today|this (?:morning|afternoon|evening))| doing today)?\s*[?!.]*$|"
     r"\bhow(?:'s| is) (?:your (?:day|morning|evening|week)|it going|everything|life)\b|"
     r"\bhow (?:have you been|was your (?:day|weekend))\b|\bhow(?:'s| is| was| about) yours\b|\band you\?",
     r"\bhow (?:can|may|could|might) (?:I|we) (?:help|assist)\b|\bwhat can (?:I|we) do for you\b",
-    r"\b(?:is there )?anything else\b|\bcan I help (?:you )?with anything\b",
-    r"\b(?:would|do) you (?:like|want) (?:me|us) to\b|\bwould you (?:like|prefer) (?:a|an|the|to)\b|"
+    # "Anything else I can help with?" closes; "anything else you'd like to talk about?" invites.
+    r"\b(?:is there )?anything else\b(?!,? (?:(?:that )?you(?:'d| would)? (?:like|want) to (?:talk|share|chat|"
+    r"discuss|tell|say|add|get off)|(?:that(?:'s| is) )?(?:on your mind|bothering you|worrying you|going on)))|"
+    r"\bcan I help (?:you )?with anything\b",
+    r"\b(?:would|do) you (?:like|want) (?:me|us) to\b|\bwould you (?:like|prefer) (?:a|an|the|to(?! "
+    rf"{_TELL}))\b|"
     r"\b(?:shall|should) (?:I|we)\b|\bcan I (?:offer|send|arrange|book|get you|put you)\b|"
     r"\bmay I (?:offer|send|place|put)\b|\bdo you want (?:a|an|the|me)\b",
     r"\bhave you (?:tried|considered|thought (?:about|of)|looked (?:into|at))\b|\bwhy (?:don'?t|not) you\b|"
@@ -60,10 +67,6 @@ INVITATION = cue(
 RESTATES = cue(
     r"^\s*(?:(?:oh|ah|okay|ok|right|and|but),?\s+)?(?:so,? (?:you|your|it'?s|it is|he|she|they)|it sounds like|"
     r"sounds like|you feel|you're saying|you are saying|you mean|what you(?:'re| are) saying)\b"
-)
-CHECK = cue(
-    r"\b(?:is|was) (?:that|this) (?:right|correct|accurate)\b|\bdid I get (?:that|this|it) right\b|"
-    r"\bhave I (?:got|understood) (?:that|this|it|everything)\b|\bright\?\s*$"
 )
 # A question without its question mark: an auxiliary verb before a subject ("have you…", not
 # the imperative "have a great day"), or a question word.
@@ -107,9 +110,13 @@ class ClarifyingQuestionDetector:
     def __call__(self, view: TurnView) -> Hit | None:
         if view.turn.role is not Role.AGENT:
             return None
-        paraphrasing = any(
-            PARAPHRASE_LEADS.search(s.text) for s in view.features.sentences if not is_question(s)
-        ) or view.annotation.has("paraphrase")
+        sentences = view.features.sentences
+        paraphrasing = (
+            any(PARAPHRASE_LEADS.search(s.text) for s in sentences if not is_question(s))
+            or view.annotation.has("paraphrase")
+            # "You feel invisible at home. Is that right?": the check is about the statement.
+            or (len(sentences) > 1 and not is_question(sentences[0]))
+        )
         found: list[tuple[Sentence, str]] = []
         for sentence in self._left_to_answer(view.features.sentences):
             if INVITATION.search(sentence.text):
@@ -129,7 +136,7 @@ class ClarifyingQuestionDetector:
                 continue  # "…, is that right?" serves the paraphrase, which is its own label
             found.append((sentence, question_kind(sentence.text)))
         if not found:
-            return self._by_model(view)
+            return self._by_model(view, paraphrasing)
         # Quote the open question when there is one: it is what the customer is invited to answer.
         sentence, kind = next(((s, k) for s, k in found if k == "open"), found[0])
         p = view.features.label_probabilities.get(self.name, 0.5)
@@ -142,7 +149,7 @@ class ClarifyingQuestionDetector:
             {"question": kind, "questions": len(found)},
         )
 
-    def _by_model(self, view: TurnView) -> Hit | None:
+    def _by_model(self, view: TurnView, paraphrasing: bool) -> Hit | None:
         """When the model says the turn mainly asks, quote its last genuine question."""
         said = model_says(view, self.name)
         if said is None:
@@ -154,6 +161,7 @@ class ClarifyingQuestionDetector:
             and not NOT_CLARIFYING.search(s.text)
             and not FIX_CHECK.search(s.text)
             and not DISMISSIVE.search(s.text)
+            and not (paraphrasing and CHECK.search(s.text))
         ]
         if not candidates:
             return None

@@ -17,7 +17,8 @@ CUES = cue(
     r"\byour (?:money|data|account|funds|savings|details|card|information|booking|order) "
     r"(?:is|are|will be|remains?) (?:safe|secure|protected|fine|not affected)",
     r"\b(?:this|it) (?:is|can be|'s) (?:fixable|easily fixed|easy to fix|sorted quickly|common)\b",
-    r"\b(?:good|great) (?:question|call|thinking|idea|step|move)\b",
+    # "Good idea!" affirms; "it might be a good idea to see your doctor" suggests.
+    r"\b(?:good|great) (?:question|call|thinking|idea|step|move)\b(?! (?:to|for you|if|would be)\b)",
     r"\byou(?:'ll| will) (?:be (?:okay|ok|fine|alright)|get through (?:this|it))\b",
     r"\bI(?:'m| am) (?:proud|glad|happy) (?:of you|you|that you)\b",
     r"\bthat(?:'s| is) (?:a )?(?:great|good|brave|positive|healthy) (?:idea|step|attitude|first step|sign|thing)",

@@ -25,10 +25,10 @@ CUES = cue(
     r"\bstep (?:\d|one|two|three)\b|^\s*\d[.)]\s|\bhere(?:'s| is) (?:how|what)\b",
     r"\byou (?:can|could|should|need to|might want to|may want to|will need to) (?:try|go|click|open|"
     r"use|call|contact|visit|ask|request|apply|update|change|check|log|sign|reset|restart|return|send|"
-    r"find|see|download|speak|talk|book|cancel)\b",
+    r"find|see|download|speak (?:to|with)|talk (?:to|with)|book|cancel)\b",
     r"\b(?:could|can) you (?:please )?(?:try|restart|reset|clear|unplug|reinstall|update|log (?:in|out)|"
     r"sign (?:in|out))\b",
-    r"\bwould you like (?:me to|us to|a|an|to)\b|\b(?:shall|should) I (?:send|refund|replace|book|arrange|"
+    r"\bwould you like (?:me to|us to|a|an|to(?! (?:talk|share|tell|chat|discuss|say|explain|go over|open up)))\b|\b(?:shall|should) I (?:send|refund|replace|book|arrange|"
     r"cancel|process|go ahead)\b|\bcan I (?:offer|send|arrange|book)\b",
     r"\b(?:the|a) (?:fix|solution|workaround|reason|cause|problem|issue) (?:is|was)\b",
     r"\bhave you (?:tried|considered|thought (?:about|of))\b|\b(?:I|we)(?:'d| would)? (?:suggest|recommend|advise)\b|"

@@ -23,7 +23,9 @@ def test_names_the_question_the_draft_misses() -> None:
         "does not address the refund question the customer asked at t3: “When will I get my refund?”"
     )
     assert issue.evidence[0].turn_id == "t3"
-    assert check.readiness == 70
+    # The wait worries the customer too, and nothing in the draft speaks to that: both cost.
+    assert [i.code for i in check.issues[1:]] == ["unacknowledged_emotion"]
+    assert check.readiness == 100 - 30 - 15
     assert check.reason.startswith("Fix before sending: it does not address the refund question")
 
 
@@ -97,3 +99,20 @@ def test_draft_that_closes_too_early() -> None:
     check = session.check_draft("Is there anything else I can help with?")
     issue = next(i for i in check.issues if i.code == "closing_checklist")
     assert issue.message == "before closing: give a timeline and say how you'll follow up"
+
+
+def test_a_time_to_count_on_settles_worry_but_not_anger() -> None:
+    worried, _ = session_for(
+        [("customer", "I'm really worried, will my refund come before my rent is due?")]
+    )
+    answer = "Your refund will reach your card within 2 working days, well before then."
+    assert "unacknowledged_emotion" not in {i.code for i in worried.check_draft(answer).issues}
+    angry, _ = session_for(
+        [
+            ("customer", "This is ridiculous, I'm furious. You charged me twice!"),
+            ("agent", "What's the account number?"),
+            ("customer", "It's 4417. I'm so fed up with this, it happened in January too."),
+        ]
+    )
+    timeline = "The second charge will be back on your card within 2 working days."
+    assert "unacknowledged_emotion" in {i.code for i in angry.check_draft(timeline).issues}

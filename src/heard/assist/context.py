@@ -40,6 +40,7 @@ REMARKS_ON_FEELING = re.compile(
 # The customer's description of the issue has substance from this many words (in turns that
 # raise a concern): below it, restating would be parroting.
 MIN_ISSUE_WORDS = 12
+SETTLES_WORRY = ("reassurance", "timeline")
 # What the agent must have done, after the customer raised something, for thanks or
 # "anything else?" to be a close rather than a greeting.
 SUBSTANCE_LABELS = ("solution", "timeline", "follow_up", "ownership", "paraphrase")
@@ -223,7 +224,22 @@ class AssistContext:
         """Customer turns with a negative feeling since the agent last remarked on one; none
         once the customer has since thanked them (the feeling has passed)."""
         last = max((i for i in self.agent_indices if self.remarks_on_feeling(i)), default=-1)
-        feelings = [i for i in self.customer_indices if i > last and self.shows_feeling(i)]
+        # Worry is also met by a concrete answer to it: reassurance, or a time to count on.
+        settled = max(
+            (
+                i
+                for i in self.agent_indices
+                if any(self.annotations[i].has(label) for label in SETTLES_WORRY)
+            ),
+            default=-1,
+        )
+        feelings = [
+            i
+            for i in self.customer_indices
+            if i > last
+            and self.shows_feeling(i)
+            and not (self.annotations[i].emotion is Emotion.ANXIETY and i < settled)
+        ]
         if feelings and any(
             i > feelings[-1] and self.annotations[i].emotion is Emotion.GRATITUDE
             for i in self.customer_indices

@@ -1321,39 +1321,33 @@ def main(out: Path = OUT) -> None:
     seen: dict[str, int] = {}
     written = 0
     with out.open("w", encoding="utf-8") as stream:
+
+        def write(
+            says: str, domain: str, text: str, primary: str, labels: list[str], kind: str | None
+        ) -> None:
+            nonlocal written
+            # A stock line may answer a few different seekers, not dozens.
+            if seen.get(text.lower(), 0) >= MAX_REPEATS:
+                return
+            seen[text.lower()] = seen.get(text.lower(), 0) + 1
+            written += 1
+            row = {
+                "context": [says],
+                "reply": text,
+                "primary": primary,
+                "labels": labels,
+                "question": kind,
+                "domain": domain,
+            }
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+
         for _ in range(ROUNDS):
             for s in SCENARIOS:
                 for text, primary, labels, kind in replies(s, rng):
-                    text = _style(text, rng)
-                    # A stock line may answer a few different seekers, not dozens.
-                    if seen.get(text.lower(), 0) >= MAX_REPEATS:
-                        continue
-                    seen[text.lower()] = seen.get(text.lower(), 0) + 1
-                    written += 1
-                    row = {
-                        "context": [s.says],
-                        "reply": text,
-                        "primary": primary,
-                        "labels": labels,
-                        "question": kind,
-                        "domain": s.domain,
-                    }
-                    stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    write(s.says, s.domain, _style(text, rng), primary, labels, kind)
             for c in CASES:
                 for text, primary, labels, kind in service_replies(c, rng):
-                    if seen.get(text.lower(), 0) >= MAX_REPEATS:
-                        continue
-                    seen[text.lower()] = seen.get(text.lower(), 0) + 1
-                    written += 1
-                    row = {
-                        "context": [c.says],
-                        "reply": text,
-                        "primary": primary,
-                        "labels": labels,
-                        "question": kind,
-                        "domain": c.domain,
-                    }
-                    stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    write(c.says, c.domain, text, primary, labels, kind)
     print(f"wrote {written} replies to {out}")
 
 

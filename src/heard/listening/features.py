@@ -181,23 +181,37 @@ def _term_bucket(term: str) -> int:
     return _bucket(term)
 
 
-def hashed_terms(tokens: Sequence[str], *, characters: bool = False) -> HashedTerms:
-    """Word unigrams and bigrams (with sentence-boundary markers), and with ``characters``
-    also character 3–5-grams inside words, which catch misspellings and word forms."""
+def _character_counts(tokens: Sequence[str]) -> dict[int, float]:
+    """Hashed character 3–5-grams inside each word, counted."""
     counts: dict[int, float] = {}
-    if characters:
-        for token in tokens:
-            for bucket in _character_buckets(token):
-                counts[bucket] = counts.get(bucket, 0.0) + 1.0
+    for token in tokens:
+        for bucket in _character_buckets(token):
+            counts[bucket] = counts.get(bucket, 0.0) + 1.0
+    return counts
+
+
+def _word_counts(tokens: Sequence[str]) -> dict[int, float]:
+    """Hashed word unigrams and bigrams, with sentence-boundary markers, counted."""
+    counts: dict[int, float] = {}
+    if not tokens:
+        return counts
     previous = "<s>"
     for token in tokens:
         for term in (token, f"{previous} {token}"):
             bucket = _term_bucket(term)
             counts[bucket] = counts.get(bucket, 0.0) + 1.0
         previous = token
-    if tokens:
-        bucket = _term_bucket(f"{previous} </s>")
-        counts[bucket] = counts.get(bucket, 0.0) + 1.0
+    bucket = _term_bucket(f"{previous} </s>")
+    counts[bucket] = counts.get(bucket, 0.0) + 1.0
+    return counts
+
+
+def hashed_terms(tokens: Sequence[str], *, characters: bool = False) -> HashedTerms:
+    """Word unigrams and bigrams (with sentence-boundary markers), and with ``characters``
+    also character 3–5-grams inside words, which catch misspellings and word forms."""
+    counts = _character_counts(tokens) if characters else {}
+    for bucket, count in _word_counts(tokens).items():
+        counts[bucket] = counts.get(bucket, 0.0) + count
     if not counts:
         return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
     indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -374,21 +388,8 @@ def emotion_terms(tokens: Sequence[str]) -> HashedTerms:
     A bucket that both kinds hit is listed twice (a linear model adds the two up)."""
     if not tokens:
         return HashedTerms(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-    characters: dict[int, float] = {}
-    for token in tokens:
-        for bucket in _character_buckets(token):
-            characters[bucket] = characters.get(bucket, 0.0) + 1.0
-    word_counts: dict[int, float] = {}
-    previous = "<s>"
-    for token in tokens:
-        for term in (token, f"{previous} {token}"):
-            bucket = _term_bucket(term)
-            word_counts[bucket] = word_counts.get(bucket, 0.0) + 1.0
-        previous = token
-    bucket = _term_bucket(f"{previous} </s>")
-    word_counts[bucket] = word_counts.get(bucket, 0.0) + 1.0
-    word_indices, word_values = _normalised_block(word_counts, EMOTION_WORD_WEIGHT)
-    char_indices, char_values = _normalised_block(characters, EMOTION_CHAR_WEIGHT)
+    word_indices, word_values = _normalised_block(_word_counts(tokens), EMOTION_WORD_WEIGHT)
+    char_indices, char_values = _normalised_block(_character_counts(tokens), EMOTION_CHAR_WEIGHT)
     return HashedTerms(
         np.concatenate([word_indices, char_indices]),
         np.concatenate([word_values, char_values]).astype(np.float32),

@@ -312,14 +312,22 @@ def logout(
 # -- dashboard --------------------------------------------------------------------------------
 
 
+Text = Annotated[str | None, Query(max_length=200)]
+
+
 def _filters(
-    team: str | None, agent: str | None, channel: str | None, period: str | None,
-    since: str | None, until: str | None,
-) -> DashboardFilters:  # fmt: skip
+    team: Text = None,
+    agent: Text = None,
+    channel: Text = None,
+    period: Text = None,
+    since: Text = None,
+    until: Text = None,
+) -> DashboardFilters:
+    """The dashboard's filters, from the query string (a dependency of its pages)."""
     return DashboardFilters.of(team, agent, channel, period, since, until)
 
 
-Text = Annotated[str | None, Query(max_length=200)]
+Filters = Annotated[DashboardFilters, Depends(_filters)]
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -327,14 +335,8 @@ def dashboard(
     request: Request,
     user: Manager,
     session: DbSession,
-    team: Text = None,
-    agent: Text = None,
-    channel: Text = None,
-    period: Text = None,
-    since: Text = None,
-    until: Text = None,
+    filters: Filters,
 ) -> Response:
-    filters = _filters(team, agent, channel, period, since, until)
     try:
         check_filters(session, user.principal, filters)
         data = dashboard_for(index_of(request), cache_of(request), user.principal, filters)
@@ -363,16 +365,10 @@ def dashboard_satisfaction(
     request: Request,
     user: Manager,
     session: DbSession,
-    team: Text = None,
-    agent: Text = None,
-    channel: Text = None,
-    period: Text = None,
-    since: Text = None,
-    until: Text = None,
+    filters: Filters,
 ) -> Response:
     """CSAT, NPS and FCR trends as HTML to place in the dashboard; FCR needs a pass over every
     conversation, done in the background, so the answer says when it is still pending."""
-    filters = _filters(team, agent, channel, period, since, until)
     try:
         check_filters(session, user.principal, filters)
         charts, pending = satisfaction_for(

@@ -151,6 +151,10 @@ class CallBuilder:
             raw.unlink()
         return path, float(_run("soxi", "-D", str(path)).strip())
 
+    def _generate(self, target: Path, *effects: str) -> None:
+        """A mono 16-bit file at this rate from sox's null input and ``effects``."""
+        _run("sox", "-n", "-r", str(self.rate), "-c", "1", "-b", "16", str(target), *effects)
+
     def place(self, says: Sequence[Say]) -> list[Line]:
         """Lines placed relative to each other: each starts ``gap`` seconds after the end (or
         start) of the line it refers to, so overlaps and pauses are exact by construction."""
@@ -200,20 +204,7 @@ class CallBuilder:
             padded[line.role].append(target)
         duration = round(max(line.end for line in placed) + tail, 3)
         silence = self.workdir / f"{name}-silence.wav"
-        _run(
-            "sox",
-            "-n",
-            "-r",
-            str(self.rate),
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(silence),
-            "trim",
-            "0",
-            f"{duration}",
-        )
+        self._generate(silence, "trim", "0", f"{duration}")
         clean: dict[str, Path] = {}
         for role in ("agent", "customer"):
             out = self.workdir / f"{name}-{role}-clean.wav"
@@ -227,22 +218,7 @@ class CallBuilder:
             if noise:
                 hiss = self.workdir / f"{name}-{role}-noise.wav"
                 kind = "whitenoise" if role == "agent" else "pinknoise"
-                _run(
-                    "sox",
-                    "-n",
-                    "-r",
-                    str(self.rate),
-                    "-c",
-                    "1",
-                    "-b",
-                    "16",
-                    str(hiss),
-                    "synth",
-                    f"{duration}",
-                    kind,
-                    "vol",
-                    f"{noise}",
-                )
+                self._generate(hiss, "synth", f"{duration}", kind, "vol", f"{noise}")
                 parts.append((hiss, 1.0))
             out = self.workdir / f"{name}-{role}.wav"
             _mix(out, parts, duration)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -62,6 +63,11 @@ class Analysis(BaseModel):
             ],
             "signals": self.signals.model_dump(mode="json", exclude_none=True),
         }
+
+    def record_line(self) -> str:
+        """The record as one line of JSONL text (without the newline), as every engine
+        writes it."""
+        return json.dumps(self.record(), ensure_ascii=False)
 
 
 def _build(

@@ -177,7 +177,7 @@ def csv_line(fields: Sequence[object]) -> str:
 
 
 def jsonl_line(conversation: Conversation, analysis: Analysis) -> str:
-    return json.dumps(analysis.record(), ensure_ascii=False) + "\n"
+    return analysis.record_line() + "\n"
 
 
 def csv_row(conversation: Conversation, analysis: Analysis) -> str:

@@ -65,11 +65,6 @@ def schema() -> pa.Schema:
     )
 
 
-def record_line(analysis: Analysis) -> str:
-    """The JSONL record as ``heard analyze --format jsonl`` writes it (without the newline)."""
-    return json.dumps(analysis.record(), ensure_ascii=False)
-
-
 def columns(
     rows: Sequence[tuple[Conversation, Analysis, str | None]],
 ) -> dict[str, list[Any]]:
@@ -89,7 +84,7 @@ def columns(
         table["source"].append(source)
         table["engine_version"].append(analysis.engine_version)
         table["rubric_version"].append(analysis.rubric_version)
-        table["record"].append(record_line(analysis))
+        table["record"].append(analysis.record_line())
     return table
 
 

@@ -374,7 +374,7 @@ def finish_partition(
 def _finish_partition(
     result: MapResult, partial: LedgerPartial, settings: TaskSettings, index: int
 ) -> FinishResult:
-    from heard.distributed.parquet import PartWriter, record_line
+    from heard.distributed.parquet import PartWriter
     from heard.distributed.store import BatchStore, StoreItem, database_for
 
     ledger = as_ledger(partial)
@@ -399,7 +399,7 @@ def _finish_partition(
             if store is not None:
                 store.add(StoreItem(conversation, final, source))
             if settings.collect is Collect.LINES:
-                chunks.append(compressor.compress((record_line(final) + "\n").encode("utf-8")))
+                chunks.append(compressor.compress((final.record_line() + "\n").encode("utf-8")))
             elif settings.collect is Collect.PAIRS:
                 pair = f"0\t{conversation.model_dump_json()}\t{final.model_dump_json()}\n"
                 chunks.append(compressor.compress(pair.encode("utf-8")))

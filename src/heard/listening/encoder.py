@@ -54,7 +54,7 @@ class StaticEncoder:
         ids: list[list[int] | None] = [self._plain_token_ids(text) for text in texts]
         others = [i for i, row in enumerate(ids) if row is None]
         if others:
-            with self._lock:  # tokenizers' batch API is not documented as re-entrant
+            with self._lock:  # the tokenizer is not documented as re-entrant
                 encodings = self._tokenizer.encode_batch_fast(
                     [texts[i] for i in others], add_special_tokens=False
                 )
@@ -77,7 +77,8 @@ class StaticEncoder:
         for word in _ASCII_PRE_TOKENS.findall(text.lower()):
             pieces = words.get(word)
             if pieces is None:
-                encoding = self._tokenizer.encode(word, add_special_tokens=False)
+                with self._lock:
+                    encoding = self._tokenizer.encode(word, add_special_tokens=False)
                 pieces = [t for t in encoding.ids if t != self._unknown]
                 if len(words) < _WORD_CACHE_SIZE:
                     words[word] = pieces

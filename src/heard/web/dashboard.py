@@ -8,8 +8,7 @@ so the dashboard and ``heard report`` agree on the same data.
 from __future__ import annotations
 
 import statistics
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,12 +23,12 @@ from heard.report.html import COMPONENT_NAMES
 from heard.scoring.rubric import COMPONENTS
 from heard.service.auth import Principal
 from heard.store.models import Agent, FollowUp, StoredConversation
+from heard.web.cache import StampedCache
 from heard.web.charts import GREY, MAX_SERIES, PALETTE, Chart, Series, bar_chart, fmt, line_chart
-from heard.web.index import DashboardIndex, Resolution, Row, Stamp
+from heard.web.index import DashboardIndex, Resolution, Row
 
 COACHING_ROWS = 10
 FOLLOWUP_ROWS = 8
-CACHE_ENTRIES = 64
 PERIOD_TITLES: dict[str, str] = {"day": "Day", "week": "Week (ISO)", "month": "Month"}
 
 
@@ -521,29 +520,9 @@ def agent_team(session: Session, agent_id: str) -> str | None:
     return None if agent is None else agent.team_id
 
 
-class DashboardCache:
+class DashboardCache(StampedCache[tuple[Any, ...], Any]):
     """Dashboards already computed, per viewer scope and filters, for the data stamp they were
     computed at: a reload or a second supervisor of the same team costs nothing."""
-
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self._entries: OrderedDict[tuple[Any, ...], tuple[Stamp, Any]] = OrderedDict()
-        self._size = entries
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], stamp: Stamp) -> Any | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found[0] != stamp:
-                return None
-            self._entries.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple[Any, ...], stamp: Stamp, value: Any) -> None:
-        with self._lock:
-            self._entries[key] = (stamp, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 def scope_key(principal: Principal) -> tuple[Any, ...]:

@@ -7,8 +7,6 @@ agents (:func:`heard.training.progress.trainees_of_teams`), an admin everyone's.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,10 +19,10 @@ from heard.service.auth import Principal
 from heard.store.models import Agent, TrainingSession
 from heard.training import TraineeProgress, builtin_exercises, builtin_scenarios, progress_for
 from heard.training.progress import all_trainees, trainees_of_teams
+from heard.web.cache import StampedCache
 from heard.web.dashboard import DashboardFilters
 
 RECENT_SHOWN = 5
-CACHE_ENTRIES = 64
 OUTCOME_NAMES = {"resolved": "Resolved", "escalated": "Escalated", "abandoned": "Stopped early"}
 
 
@@ -76,29 +74,9 @@ def trainees_in_view(
     return [principal.agent_id] if principal.agent_id else []
 
 
-class TrainingCache:
+class TrainingCache(StampedCache[tuple[str, ...], list[TrainingRow]]):
     """The training panel's rows per set of agents, for the practice stored when they were
     read: reloading the dashboard does not read every stored practice again."""
-
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self._entries: OrderedDict[tuple[str, ...], tuple[Any, list[TrainingRow]]] = OrderedDict()
-        self._size = entries
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...], stamp: Any) -> list[TrainingRow] | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found[0] != stamp:
-                return None
-            self._entries.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple[str, ...], stamp: Any, rows: list[TrainingRow]) -> None:
-        with self._lock:
-            self._entries[key] = (stamp, rows)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
 
 
 def training_stamp(session: Session) -> tuple[Any, ...]:

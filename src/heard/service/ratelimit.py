@@ -8,6 +8,10 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
+from starlette.requests import Request
+
+from heard.service.problems import ProblemError
+
 
 class RateLimiter:
     """At most ``limit`` events per ``window`` seconds per key (a sliding window).
@@ -53,3 +57,16 @@ class RateLimiter:
 
 def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+def refuse_when_limited(limiter: RateLimiter, request: Request, what: str) -> None:
+    """Refuse with 429 and Retry-After when this client has made too many ``what`` requests."""
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.check(client)
+    if wait is not None:
+        raise ProblemError(
+            429,
+            "rate_limited",
+            f"too many {what} requests from this address; try again shortly",
+            headers={"Retry-After": retry_after(wait)},
+        )

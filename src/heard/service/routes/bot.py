@@ -37,7 +37,7 @@ from heard.service.auth import Principal
 from heard.service.deps import Caller, Context, Manager
 from heard.service.ingest import Stored, store_one
 from heard.service.problems import ProblemError, responses
-from heard.service.ratelimit import RateLimiter, retry_after
+from heard.service.ratelimit import RateLimiter, refuse_when_limited
 
 router = APIRouter()
 api = APIRouter(prefix="/v1/bot", tags=["bot"])
@@ -125,15 +125,7 @@ def _hash(token: str) -> str:
 
 
 def _limit(service: BotService, request: Request) -> None:
-    client = request.client.host if request.client else "unknown"
-    wait = service.limiter.check(client)
-    if wait is not None:
-        raise ProblemError(
-            429,
-            "rate_limited",
-            "too many bot requests from this address; try again shortly",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    refuse_when_limited(service.limiter, request, "bot")
 
 
 def _session(service: BotService, session_id: str, token: str | None) -> _Live:

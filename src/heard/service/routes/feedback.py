@@ -34,7 +34,7 @@ from heard.service.auth import Principal
 from heard.service.deps import Caller, Context, DbSession, Manager
 from heard.service.paging import Limit, Offset, Page, page_of
 from heard.service.problems import ProblemError, responses
-from heard.service.ratelimit import retry_after
+from heard.service.ratelimit import refuse_when_limited
 from heard.store.models import FollowUp, StoredConversation
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
@@ -140,15 +140,7 @@ class SurveyRecorded(BaseModel):
 
 
 def limit_public(context: Context, request: Request) -> None:
-    client = request.client.host if request.client else "unknown"
-    wait = context.survey_limiter.check(client)
-    if wait is not None:
-        raise ProblemError(
-            429,
-            "rate_limited",
-            "too many survey requests from this address; try again shortly",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    refuse_when_limited(context.survey_limiter, request, "survey")
 
 
 @public.get(

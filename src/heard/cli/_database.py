@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -10,6 +12,8 @@ import typer
 from heard.cli._common import EXIT_USAGE, escape, stderr
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from heard.store import Database
 
 DbOption = Annotated[
@@ -83,6 +87,18 @@ def open_database(url: str | None, *, upgrade: bool = True) -> Database:
         fail(" ".join(str(error).split()))
     except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
         fail(f"cannot open the database at {shown_url(url)}: {one_line(error)}")
+
+
+@contextlib.contextmanager
+def database_session(url: str | None, *, upgrade: bool = True) -> Iterator[Session]:
+    """One session on the database for a command that does one thing with it; the
+    connections are closed afterwards, whatever happens."""
+    database = open_database(url, upgrade=upgrade)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
 
 
 def require_existing(url: str | None) -> None:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from heard.cli._common import escape, stderr
-from heard.cli._database import DbOption, fail, open_database, require_existing
+from heard.cli._database import DbOption, database_session, fail, open_database, require_existing
 from heard.cli.app import app
 
 if TYPE_CHECKING:
@@ -305,12 +305,8 @@ def _metrics(db: str | None) -> None:
     from heard.feedback.report import interval_text, value_text
 
     require_existing(db)
-    database = open_database(db, upgrade=False)
-    try:
-        with database.session() as session:
-            figures = bot_metrics(session)
-    finally:
-        database.dispose()
+    with database_session(db, upgrade=False) as session:
+        figures = bot_metrics(session)
     table = Table("metric", "value", "95% interval", "n", title="self-service bot")
     for key, label in (
         ("containment_rate", "containment rate"),

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from heard.cli._common import escape, stderr
-from heard.cli._database import DbOption, fail, open_database
+from heard.cli._database import DbOption, database_session, fail, open_database
 from heard.cli.app import app
 
 keys_app = typer.Typer(
@@ -153,12 +153,8 @@ def keys_list(db: DbOption = None) -> None:
 
     from heard.service.auth import list_keys
 
-    database = open_database(db)
-    try:
-        with database.session() as session:
-            rows = list_keys(session)
-    finally:
-        database.dispose()
+    with database_session(db) as session:
+        rows = list_keys(session)
     table = Table("name", "role", "agent", "teams", "active", "created")
     for row in rows:
         table.add_row(
@@ -179,12 +175,9 @@ def keys_revoke(
     """Revoke an API key at once."""
     from heard.service.auth import ApiKeyError, revoke_key
 
-    database = open_database(db)
     try:
-        with database.session() as session:
+        with database_session(db) as session:
             revoke_key(session, name)
     except ApiKeyError as error:
         fail(str(error))
-    finally:
-        database.dispose()
     stderr.print(f"revoked the key {escape(name)}")

@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from heard.cli._common import EXIT_USAGE, escape, stderr
-from heard.cli._database import DbOption, open_database
+from heard.cli._database import DbOption, database_session, open_database
 from heard.cli.app import app
 
 if TYPE_CHECKING:
@@ -410,10 +410,6 @@ def _summary_exercise(exercise: Exercise, trainee: str, db: str | None, *, save:
         out.append(f"  [yellow]! longer than {result.max_words} words[/]")
     console.print(Panel("\n".join(out), title="Your summary", border_style=colour))
     if save:
-        database = open_database(db)
-        try:
-            with database.session() as session:
-                save_summary(session, result, text, trainee_id=trainee, started_at=started)
-        finally:
-            database.dispose()
+        with database_session(db) as session:
+            save_summary(session, result, text, trainee_id=trainee, started_at=started)
         console.print(f"[dim]Saved to {escape(trainee)}'s progress.[/]")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from heard.readers.base import ReadOptions
+# For annotations only: `heard analyze` imports this module for its options, so every `heard`
+# command does, and the readers (and their parsers) should load only when something is read.
+if TYPE_CHECKING:
+    from heard.readers.base import ReadOptions
 
 TranscriptOption = Annotated[
     Path | None,

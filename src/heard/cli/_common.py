@@ -13,15 +13,19 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from heard.conversation import Channel, Conversation
-from heard.readers import ReadError, ReadIssue, ReadOptions, Source, expand_paths, read_source
-from heard.readers.registry import readers
+
+# Every command module imports this one, and `heard --help` imports every command module: the
+# readers (with their HTML and e-mail parsers) are imported by the functions that read, so
+# start-up does not pay for them. tests/cli/test_startup.py keeps it that way.
+if TYPE_CHECKING:
+    from heard.readers import ReadIssue, ReadOptions
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -37,6 +41,9 @@ PROGRESS_AFTER_SECONDS = 1.0
 
 
 def format_names() -> list[str]:
+    # heard.readers, not heard.readers.registry: importing the package registers every reader.
+    from heard.readers import readers
+
     return ["auto", *(reader.name for reader in readers())]
 
 
@@ -89,6 +96,8 @@ def build_options(
     mapping: Sequence[str] | None,
     channel: Channel | None,
 ) -> ReadOptions:
+    from heard.readers import ReadOptions
+
     columns: dict[str, str] = {}
     for item in mapping or ():
         field, separator, column = item.partition("=")
@@ -129,6 +138,8 @@ class InputSession:
         self.failed_files = 0
 
     def conversations(self) -> Iterator[Conversation]:
+        from heard.readers import ReadIssue, expand_paths
+
         missing = [path for path in self.paths if not path.exists()]
         for path in missing:
             self._report(ReadIssue(str(path), "no such file or folder"))
@@ -156,6 +167,8 @@ class InputSession:
                 progress.stop()
 
     def _read_file(self, path: Path) -> Iterator[Conversation]:
+        from heard.readers import ReadError, ReadIssue, Source, read_source
+
         source = Source.from_path(path)
         try:
             for item in read_source(source, self.format, self.options):

@@ -30,12 +30,12 @@ from heard.cli._common import (
     plural,
     stderr,
 )
-from heard.readers import ReadIssue, ReadOptions, expand_paths
 
 if TYPE_CHECKING:
     from heard.analysis import Analysis
     from heard.conversation import Conversation
     from heard.distributed import DistributedRun, RunReport, TaskSettings
+    from heard.readers import ReadIssue, ReadOptions
     from heard.redaction import Redactor
     from heard.scoring import Rubric
 
@@ -97,6 +97,8 @@ def _require_dask() -> None:
 
 def _input_files(paths: Sequence[Path]) -> tuple[list[Path], list[ReadIssue]]:
     """The files to read, and the problems with the paths named (as InputSession says them)."""
+    from heard.readers import ReadIssue, expand_paths
+
     issues = [ReadIssue(str(path), "no such file or folder") for path in paths if not path.exists()]
     files = list(expand_paths(path for path in paths if path.exists()))
     if not files and not issues:

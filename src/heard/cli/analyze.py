@@ -35,12 +35,13 @@ from heard.cli._distributed import (
     check_engine_options,
 )
 from heard.cli.app import app
-from heard.scoring import COMPONENTS, RubricError, load_rubric
-from heard.scoring.aggregate import GroupScorecard, aggregate
 
+# heard.scoring imports the listening pipeline (numpy, the models): the functions that score
+# import it, so that `heard --help` and the commands that never score do not load it.
 if TYPE_CHECKING:
     from heard.analysis import Analysis
     from heard.conversation import Conversation
+    from heard.scoring.aggregate import GroupScorecard
 
 
 def stream_is_terminal(stream: IO[str]) -> bool:
@@ -120,6 +121,7 @@ def analyze_command(
       heard analyze exports/ --engine dask --scheduler tcp://10.0.0.5:8786 -f parquet -o out/
     """
     from heard.batch import analyses, rendered
+    from heard.scoring import RubricError, load_rubric
 
     check_engine_options(engine, scheduler, partition_mb)
     if format is AnalysisFormat.PARQUET and (engine is Engine.LOCAL or out is None):
@@ -161,13 +163,16 @@ def analyze_command(
         else:
             # A line per conversation: rendered on the workers, the corpus pass included.
             if format == AnalysisFormat.CSV:
-                stream.write(csv_line(CSV_HEADER))
+                stream.write(csv_line(csv_header()))
             for line in rendered(session.conversations(), render, chosen, jobs):
                 stream.write(line)
     session.finish()
 
 
-CSV_HEADER = ["conversation_id", "agent_id", "team_id", "channel", "listening_score", *COMPONENTS]
+def csv_header() -> list[str]:
+    from heard.scoring import COMPONENTS
+
+    return ["conversation_id", "agent_id", "team_id", "channel", "listening_score", *COMPONENTS]
 
 
 def csv_line(fields: Sequence[object]) -> str:
@@ -181,6 +186,8 @@ def jsonl_line(conversation: Conversation, analysis: Analysis) -> str:
 
 
 def csv_row(conversation: Conversation, analysis: Analysis) -> str:
+    from heard.scoring import COMPONENTS  # cheap: whatever made the analysis imported it
+
     return csv_line(
         [
             analysis.conversation_id,
@@ -208,12 +215,14 @@ def write_results(
     """Write final ``(conversation, analysis)`` pairs, in input order, as ``format`` (any
     output format but parquet), whichever engine produced them."""
     if format == AnalysisFormat.CSV:
-        stream.write(csv_line(CSV_HEADER))
+        stream.write(csv_line(csv_header()))
     if format in LINE_RENDERERS:
         render = LINE_RENDERERS[format]
         for conversation, analysis in results:
             stream.write(render(conversation, analysis))
     else:
+        from heard.scoring.aggregate import aggregate
+
         pairs = list(results)
         agents = aggregate([a for _, a in pairs], [a.agent_id for _, a in pairs], "agent_id")
         teams = aggregate([a for _, a in pairs], [a.team_id for _, a in pairs], "team_id")
@@ -242,6 +251,8 @@ def _score_text(score: float | None) -> Text:
 
 
 def _print_tables(console: Console, pairs: list, agents: list[GroupScorecard]) -> None:  # type: ignore[type-arg]
+    from heard.scoring import COMPONENTS
+
     table = Table(
         title="Listening scorecards (0–100; – where a component cannot apply)", title_justify="left"
     )

@@ -25,7 +25,6 @@ from heard.cli._common import (
 )
 from heard.cli.app import app
 from heard.conversation import Conversation, Role, conversation_json_schema
-from heard.readers.registry import readers
 
 
 class OutputFormat(StrEnum):
@@ -119,6 +118,10 @@ def read_command(
 @app.command("formats")
 def formats_command() -> None:
     """List the supported input formats."""
+    # Imported here, not at the top, so `heard --help` does not load every reader; the package
+    # (not heard.readers.registry alone) so that every reader is registered.
+    from heard.readers import readers
+
     table = Table(title="Input formats heard reads", title_justify="left")
     table.add_column("format", style="bold")
     table.add_column("extensions")

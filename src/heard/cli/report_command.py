@@ -11,7 +11,6 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from heard.cli._common import EXIT_USAGE, escape, output_stream, stderr
 from heard.cli._database import DbOption, require_existing
@@ -83,6 +82,9 @@ def report_command(
 
       heard report --db postgresql://heard@db/heard --format json --out report.json
     """
+    # Here, not at the top: `heard --help` and the other commands should not load SQLAlchemy.
+    from sqlalchemy.exc import SQLAlchemyError
+
     from heard.feedback.report import (
         Filters,
         ReportError,

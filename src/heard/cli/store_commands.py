@@ -47,10 +47,10 @@ from heard.cli._distributed import (
 )
 from heard.cli.app import app
 from heard.conversation import Conversation
-from heard.readers import ReadOptions
 
 if TYPE_CHECKING:
     from heard.analysis import Analysis
+    from heard.readers import ReadOptions
     from heard.redaction import Redactor
     from heard.scoring import Rubric
     from heard.store import Database

@@ -1,0 +1,54 @@
+"""`heard --help` and the light commands start quickly: importing the command line, and building
+every command from it (what `--help` does), loads neither the database layer nor the analysis.
+
+Each check runs in a fresh interpreter, since this test process has long imported everything.
+See "Command start-up" in docs/benchmarks.md for what this saved.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sqlalchemy", "numpy", "heard.listening")
+
+LOADED = """
+import json, sys
+{code}
+heavy = {heavy!r}
+print(json.dumps(sorted(
+    name for name in sys.modules if any(name == h or name.startswith(h + ".") for h in heavy)
+)))
+"""
+
+
+def _heavy_modules_after(code: str) -> list[str]:
+    script = LOADED.format(code=code, heavy=HEAVY)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import heard.cli",
+        # Typer builds every command and its options for `heard --help`.
+        "import heard.cli, typer.main; typer.main.get_command(heard.cli.app)",
+    ],
+    ids=["import", "build-commands"],
+)
+def test_command_line_starts_without_heavy_modules(code: str) -> None:
+    assert _heavy_modules_after(code) == []
+
+
+def test_the_check_sees_heavy_modules() -> None:
+    # Guards the test above against passing vacuously (a misspelt module name, say).
+    loaded = _heavy_modules_after("import heard.cli, heard.analysis, heard.store")
+    for name in HEAVY:
+        assert name in loaded

@@ -17,6 +17,13 @@
    counting a prediction correct when it is any of the comment's emotions.
    ``--baseline`` also trains the reference TF-IDF + logistic regression on GoEmotions train
    and scores it the same way (needs scikit-learn).
+3. ``--esconv-references`` (needs scikit-learn; a diagnostic, nothing is saved or shipped): two
+   classifiers trained on one half of ESConv (even- or odd-numbered conversations) and scored
+   on the other, as the issue's reference figures are — a TF-IDF + logistic regression on the
+   reply, and a logistic regression on heard's own main-function features — each scored as
+   trained, and again held to heard's definition of a clarifying question (a greeting, an offer
+   of help, a suggestion or a closing asked as a question is not one: a predicted Question that
+   heard's rule says is one of those counts as none).
 
 Both go through `heard analyze --format jsonl` on native JSONL files written from the corpora.
 """
@@ -93,7 +100,11 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def esconv(shared: Path, jobs: int) -> float:
+def read_esconv(
+    shared: Path,
+) -> tuple[list[dict[str, object]], dict[tuple[str, str], str | None]]:
+    """ESConv as native heard conversations, and each supporter turn's mapped gold label
+    (None for Self-disclosure and Others), keyed by (conversation id, turn id)."""
     path = shared / "data" / "esconv" / "esconv_dev.jsonl"
     conversations = []
     gold: dict[tuple[str, str], str | None] = {}
@@ -110,6 +121,11 @@ def esconv(shared: Path, jobs: int) -> float:
             conversations.append(
                 {"id": cid, "channel": "chat", "agent_id": "supporter", "turns": turns}
             )
+    return conversations, gold
+
+
+def esconv(shared: Path, jobs: int) -> float:
+    conversations, gold = read_esconv(shared)
     print(f"ESConv: {len(conversations)} conversations, {len(gold)} supporter turns")
     with tempfile.TemporaryDirectory() as directory:
         results = run_analyze(conversations, Path(directory), jobs)
@@ -145,6 +161,71 @@ def esconv(shared: Path, jobs: int) -> float:
             print(f"  {half}-numbered conversations: macro-F1 {macros[half]:.3f} ({per})")
     print(f"  macro-F1 over the five labels: {macros['all']:.3f}")
     return macros["all"]
+
+
+def esconv_references(shared: Path) -> None:
+    """Classifiers trained on ESConv itself, half against half (diagnostic only)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from training.common import function_matrix
+
+    from heard.conversation import Conversation
+    from heard.listening.detectors.questions import NOT_CLARIFYING
+    from heard.listening.state import ConversationState
+
+    classes = ("none", *FIVE)
+    replies, contexts, labels, parity = [], [], [], []
+    conversations, gold = read_esconv(shared)
+    for record in conversations:
+        conversation = Conversation.model_validate(record)
+        # The customer turns each reply answers, exactly as heard takes them.
+        state = ConversationState(conversation)
+        number = int(conversation.id.rsplit("-", 1)[1])
+        for index, turn in enumerate(conversation.turns):
+            if (conversation.id, turn.id) not in gold:
+                continue
+            replies.append(turn.text)
+            contexts.append(state.context_text(index))
+            labels.append(classes.index(gold[(conversation.id, turn.id)] or "none"))
+            parity.append(number % 2)
+    y = np.array(labels)
+    halves = np.array(parity)
+    question = classes.index("clarifying_question")
+    not_clarifying = np.array([bool(NOT_CLARIFYING.search(reply)) for reply in replies])
+
+    def macro(predicted: np.ndarray, rows: np.ndarray) -> float:
+        f1s = []
+        for label in range(1, len(classes)):
+            tp = int(((predicted == label) & (y == label) & rows).sum())
+            fp = int(((predicted == label) & (y != label) & rows).sum())
+            fn = int(((predicted != label) & (y == label) & rows).sum())
+            f1s.append(prf(tp, fp, fn)[2])
+        return sum(f1s) / len(f1s)
+
+    heard_features = function_matrix(replies, contexts)
+    print("ESConv references: trained on one half of ESConv, scored on the other (never shipped)")
+    header = "classifier, trained on → scored on"
+    print(f"  {header:58s} {'as trained':>10s} {'held to heard':>14s}")
+    for name in ("TF-IDF + logistic regression", "logistic regression on heard's features"):
+        for train_half, test_half in ((0, 1), (1, 0)):
+            train, test = halves == train_half, halves == test_half
+            if name.startswith("TF-IDF"):
+                # The vocabulary, too, comes from the training half only.
+                vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+                vectorizer.fit([reply for reply, keep in zip(replies, train, strict=True) if keep])
+                matrix = vectorizer.transform(replies)
+                model = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+            else:
+                matrix = heard_features
+                model = LogisticRegression(C=1.0, max_iter=4000, class_weight="balanced")
+            predicted = model.fit(matrix[train], y[train]).predict(matrix)
+            held = np.where((predicted == question) & not_clarifying, 0, predicted)
+            direction = f"{'odd' if train_half else 'even'} → {'odd' if test_half else 'even'}"
+            print(
+                f"  {name + ', ' + direction:58s} {macro(predicted, test):10.3f} "
+                f"{macro(held, test):14.3f}"
+            )
 
 
 def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, float]]:
@@ -207,12 +288,15 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--esconv-references", action="store_true")
     parser.add_argument("--only", choices=("esconv", "goemotions"))
     args = parser.parse_args()
     if not args.shared.is_dir():
         sys.exit(f"{args.shared} not found: the labelled corpora live in ../shared/data")
     if args.only in (None, "esconv"):
         esconv(args.shared, args.jobs)
+        if args.esconv_references:
+            esconv_references(args.shared)
     if args.only in (None, "goemotions"):
         goemotions(args.shared, args.jobs, args.baseline)
 

@@ -10,7 +10,14 @@ import numpy as np
 from scipy import sparse as sp
 
 from heard.listening.encoder import default_encoder
-from heard.listening.features import HASH_SIZE, HashedTerms, reply_features, text_features
+from heard.listening.features import (
+    HASH_SIZE,
+    HashedTerms,
+    function_features,
+    reply_features,
+    text_features,
+)
+from heard.listening.text import split_sentences
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -34,12 +41,24 @@ def to_matrix(dense: np.ndarray, sparse_rows: Sequence[HashedTerms]) -> sp.csr_m
     return sp.hstack([sp.csr_matrix(dense), hashed]).tocsr()
 
 
-def reply_matrix(replies: Sequence[str], contexts: Sequence[str]) -> sp.csr_matrix:
+def _reply_parts(
+    replies: Sequence[str], contexts: Sequence[str]
+) -> tuple[np.ndarray, list[HashedTerms]]:
     encoder = default_encoder()
-    dense, hashed = reply_features(
-        replies, contexts, encoder.encode(replies), encoder.encode(contexts)
-    )
-    return to_matrix(dense, hashed)
+    return reply_features(replies, contexts, encoder.encode(replies), encoder.encode(contexts))
+
+
+def reply_matrix(replies: Sequence[str], contexts: Sequence[str]) -> sp.csr_matrix:
+    return to_matrix(*_reply_parts(replies, contexts))
+
+
+def function_matrix(replies: Sequence[str], contexts: Sequence[str]) -> sp.csr_matrix:
+    """The function model's features: as ``reply_matrix``, plus the reply's last sentence."""
+    dense, hashed = _reply_parts(replies, contexts)
+    last = [(split_sentences(reply) or [None])[-1] for reply in replies]
+    last_texts = [reply if s is None else s.text for reply, s in zip(replies, last, strict=True)]
+    vectors = default_encoder().encode(last_texts)
+    return to_matrix(*function_features(dense, hashed, last_texts, vectors))
 
 
 def text_matrix(texts: Sequence[str]) -> sp.csr_matrix:

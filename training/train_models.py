@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from heard.listening.features import HASH_SIZE  # noqa: E402
 from heard.listening.labels import FUNCTION_LABELS, MODEL_LABELS, Emotion  # noqa: E402
 from heard.listening.linear import LinearModel  # noqa: E402
-from training.common import DATA, read_jsonl, reply_matrix, text_matrix  # noqa: E402
+from training.common import DATA, function_matrix, read_jsonl, reply_matrix, text_matrix  # noqa: E402
 from training.goemotions import MAPPING, read_goemotions, read_goemotions_fine  # noqa: E402
 
 MODELS = ROOT / "src" / "heard" / "models"
@@ -142,7 +142,7 @@ def train_functions() -> None:
             rows.append((row, classes.index(str(primary))))
     replies = [str(r["reply"]) for r, _ in rows]
     contexts = [" ".join(list(r["context"])[-2:]) for r, _ in rows]  # type: ignore[call-overload]
-    features = reply_matrix(replies, contexts)
+    features = function_matrix(replies, contexts)
     targets = np.array([y for _, y in rows])
     model = LogisticRegression(C=AGENT_C, max_iter=4000, class_weight="balanced")
     predicted = np.zeros(len(rows), dtype=int)

@@ -39,12 +39,6 @@ def test_does_not_assume(reply, agent: str) -> None:
     assert not turn.has("assumption"), turn.hit("assumption")
 
 
-@pytest.mark.xfail(
-    reason="model limitation: after 'My parcel hasn't arrived.' the agent-turn model scores "
-    "'Let me check the booking system.' as assumption and dismissive (no cue matches; the "
-    "model alone is over its thresholds) though the agent presumes nothing",
-    strict=True,
-)
 def test_checking_the_system_is_neither_assumption_nor_dismissal(reply) -> None:
     turn = reply("My parcel hasn't arrived.", "Let me check the booking system.")
     assert not turn.has("assumption")

@@ -22,6 +22,8 @@ REFUND = "I've asked three times now and my refund still hasn't arrived."
         "I have explained this already.",
         "For the third time, it's been sent.",
         "That's not our problem.",
+        "You'll just have to wait a few more days for it.",
+        "Refunds take as long as they take.",
         "There's nothing I can do.",
         "You should have read the terms.",
         "That's just the policy.",
@@ -54,6 +56,7 @@ def test_i_understand_but_not_our_problem_is_both(reply) -> None:
         "I'm sorry, our refunds take up to 10 working days, and yours is on day 8.",
         "I can see why you're fed up. Let me check where it is.",
         "Your refund was approved yesterday and is on its way.",
+        "You'll have to wait until Monday for the engineer, I'm afraid.",
     ],
 )
 def test_not_dismissive(reply, agent: str) -> None:

@@ -31,6 +31,12 @@ def test_specific_empathy(reply, agent: str) -> None:
         "I can imagine how exhausting that is.",
         "I'm sorry to hear that.",
         "Oh no, what a nightmare.",
+        # Reactions people type as often as the textbook lines.
+        "That sounds like a really difficult situation.",
+        "I can feel how stressed you are.",
+        "I can tell this is making you really anxious.",
+        "Ugh, that sucks.",
+        "I really sympathise.",
     ],
 )
 def test_generic_empathy_is_not_specific(reply, agent: str) -> None:
@@ -55,6 +61,7 @@ def test_contractions_do_not_make_a_stock_line_specific(reply) -> None:
         "Sorry for the wait.",
         "We apologise for the inconvenience.",
         "I understand, but that's not our problem.",
+        "The new model sucks up twice as much dust.",  # a vacuum cleaner, not a reaction
     ],
 )
 def test_not_empathy(reply, agent: str) -> None:

@@ -119,3 +119,22 @@ def test_quote_is_the_restating_sentence(reply) -> None:
     )
     assert agent[hit.start : hit.end] == hit.quote
     assert 0 < hit.detail["similarity"] <= 1
+
+
+def test_restatement_that_also_names_the_feeling_is_both(reply) -> None:
+    turn = reply(
+        "I was laid off from the bakery after eleven years and the rent is due next week.",
+        "So just to clarify, you lost your job at the bakery after eleven years, the rent is "
+        "coming up, and it's leaving you feeling overwhelmed?",
+    )
+    assert turn.has("paraphrase"), turn.labels
+    assert turn.has("empathy"), turn.labels
+
+
+def test_reflecting_only_the_feeling_is_empathy_not_paraphrase(reply) -> None:
+    turn = reply(
+        "I was laid off from the bakery after eleven years and the rent is due next week.",
+        "It sounds like you're feeling really overwhelmed right now.",
+    )
+    assert turn.has("empathy"), turn.labels
+    assert not turn.has("paraphrase"), turn.labels

@@ -16,6 +16,7 @@ LAPTOP = "My laptop keeps shutting down by itself, usually when I'm on a video c
         "And how long has it been doing this?",
         "What exactly do you mean by shutting down?",
         "Tell me more about when it happens.",
+        "What about your other laptop, does it happen there too?",
         "Could you tell me what the error message says?",
     ],
 )
@@ -61,6 +62,11 @@ def test_closed_questions(reply, agent: str) -> None:
         ("Is everything working now?", "follow_up"),
         ("Great, can you see the refund in your app now?", "follow_up"),
         ("Is there anything else I can help with?", None),  # closing
+        ("Is there something else I can help you with?", None),
+        ("Can I suggest running the battery report?", None),  # suggestions asked as questions
+        ("What about updating the graphics driver first?", None),
+        ("I wonder if you could try it on another charger?", None),
+        ("Maybe you could take it to a repair shop? An authorised one?", None),
         ("Can you hold for a moment?", None),
         ("How does that sound?", None),  # agreement to a proposal
         ("Do you even read the manual?", "dismissive"),  # a jab

@@ -43,11 +43,6 @@ def test_does_not_reassure(reply, agent: str) -> None:
     assert not turn.has("reassurance"), turn.hit("reassurance")
 
 
-@pytest.mark.xfail(
-    reason="model limitation: the agent-turn model scores the shrug 'It is what it is' as "
-    "reassurance (p≈0.71, just over its threshold); the dismissive cue catches it too",
-    strict=True,
-)
 def test_a_shrug_is_not_reassurance(reply) -> None:
     turn = reply(FRAUD, "It is what it is.")
     assert turn.has("dismissive")

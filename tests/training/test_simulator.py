@@ -174,7 +174,10 @@ def test_a_fix_before_the_facts_is_premature() -> None:
 
 def test_a_rejected_solution_says_why() -> None:
     simulator = started()
-    result = simulator.agent_turn("You'll just have to wait a few more days for it.")
+    # A proposal the scenario rules out (waiting, with a party on Saturday).
+    result = simulator.agent_turn(
+        "The best thing to do is wait a few more days, it should turn up by then."
+    )
     assert "solution_rejected" in events(result)
     assert "Saturday" in result.customer[-1].text
 

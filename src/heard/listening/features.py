@@ -422,3 +422,30 @@ def text_features(
         sparse.append(emotion_terms(tokens))
     scalars = np.vstack(rows) if rows else np.zeros((0, 5), np.float32)
     return np.hstack([vectors, scalars]).astype(np.float32), sparse
+
+
+# The function model also reads the reply's last sentence on its own: what a turn ends with
+# ("I'm sorry to hear that. Have you tried talking to her?") is usually what it mainly does.
+# Its n-grams are hashed with this prefix, so they do not share weights with the same words
+# elsewhere in the reply.
+LAST_SENTENCE_PREFIX = "last|"
+
+
+def function_features(
+    dense: FloatArray,
+    hashed: Sequence[HashedTerms],
+    last_sentences: Sequence[str],
+    last_sentence_vectors: FloatArray,
+) -> tuple[FloatArray, list[HashedTerms]]:
+    """Features for what a turn mainly does: the reply features (``reply_features``) of whole
+    turns, plus each turn's last sentence as an embedding and as prefixed hashed n-grams."""
+    combined: list[HashedTerms] = []
+    for terms, sentence in zip(hashed, last_sentences, strict=True):
+        last = hashed_terms([LAST_SENTENCE_PREFIX + token for token in words(sentence)])
+        combined.append(
+            HashedTerms(
+                np.concatenate([terms.indices, last.indices]),
+                np.concatenate([terms.values, last.values]).astype(np.float32),
+            )
+        )
+    return np.hstack([dense, last_sentence_vectors]).astype(np.float32), combined

@@ -9,7 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from heard.conversation import Role
-from heard.listening.features import FloatArray, reply_features, text_features
+from heard.listening.features import (
+    FloatArray,
+    function_features,
+    reply_features,
+    text_features,
+)
 from heard.listening.resources import agent_model, emotion_model, encoder, function_model
 from heard.listening.state import ConversationState, TurnFeatures
 from heard.listening.text import split_sentences, words
@@ -82,9 +87,20 @@ def _agent_probabilities(
     probabilities = model.probabilities(dense, hashed)
     whole_rows = [start for start, _ in spans]
     functions = function_model()
-    function_probabilities = functions.probabilities(
-        dense[whole_rows], [hashed[row] for row in whole_rows]
+    # A turn with no sentence (empty text) stands for its own last sentence.
+    last_texts = [
+        features[k].sentences[-1].text if features[k].sentences else texts[k] for k in positions
+    ]
+    last_vectors = np.vstack(
+        [
+            features[k].sentence_vectors[-1] if features[k].sentences else features[k].vector
+            for k in positions
+        ]
     )
+    function_dense, function_hashed = function_features(
+        dense[whole_rows], [hashed[row] for row in whole_rows], last_texts, last_vectors
+    )
+    function_probabilities = functions.probabilities(function_dense, function_hashed)
     for n, k in enumerate(positions):
         features[k].function_probabilities = {
             label: float(function_probabilities[n, j]) for j, label in enumerate(functions.labels)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heard.listening.detectors.base import CueDetector, cue
+from heard.listening.detectors.base import ANNOUNCES_A_CHECK, CueDetector, cue
 
 _DEED = (
     r"(?:have |'ve )?(?:done|entered|typed|deleted|forgotten|forgot|used|made|clicked|broken|broke|"
@@ -23,5 +23,9 @@ CUES = cue(
 )
 
 detect = CueDetector(
-    name="assumption", cues=CUES, describe="assumes without checking", model_margin=0.2
+    name="assumption",
+    cues=CUES,
+    describe="assumes without checking",
+    model_margin=0.2,
+    model_exclude=ANNOUNCES_A_CHECK,
 )

@@ -107,7 +107,9 @@ class CueDetector:
 
     A cue alone fires (explicit wording is the best evidence); the model alone fires when it
     is confident (above its cross-validated threshold plus ``model_margin``), so unusual
-    wording is still caught. ``veto`` removes a cue match that reads as something else.
+    wording is still caught. ``veto`` removes a cue match that reads as something else;
+    ``model_exclude`` names sentences that can never be the model's evidence for the label
+    (a shrug is not reassurance, whatever the model's score).
     """
 
     name: str
@@ -116,6 +118,7 @@ class CueDetector:
     model_margin: float = 0.1
     veto: Callable[[TurnView, re.Match[str]], bool] | None = None
     use_model: bool = True
+    model_exclude: re.Pattern[str] | None = None
 
     def __call__(self, view: TurnView) -> Hit | None:
         if view.turn.role is not Role.AGENT:
@@ -143,6 +146,12 @@ class CueDetector:
                 sentence.start <= offset < sentence.end for offset in vetoed
             ):
                 sentence = None
+            if (
+                sentence is not None
+                and self.model_exclude is not None
+                and self.model_exclude.search(sentence.text)
+            ):
+                sentence = None
             if sentence is not None:
                 return sentence_hit(
                     view, self.name, sentence, p, f"{self.describe} (model, p={p:.2f})"
@@ -152,3 +161,12 @@ class CueDetector:
 
 def cue(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# A sentence that only announces a check ("Let me check the booking system."): it presumes
+# nothing and dismisses nothing, whatever the models make of it after a complaint.
+ANNOUNCES_A_CHECK = cue(
+    r"^\s*(?:(?:ok(?:ay)?|right|sure|one moment|one sec(?:ond)?),?\s+)?(?:let me|I(?:'ll| will)|I(?:'m| am) "
+    r"going to) (?:just |quickly )?(?:check|look (?:into|at|up)|see|find|pull up|have a look|take a look)\b"
+    r"[^.!?]*[.!]?\s*$"
+)

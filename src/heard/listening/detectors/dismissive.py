@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from heard.listening.detectors.base import CueDetector, cue
+from heard.listening.detectors.base import ANNOUNCES_A_CHECK, CueDetector, cue
 from heard.listening.state import TurnView
 
 CUES = cue(
@@ -25,6 +25,9 @@ CUES = cue(
     # "Whatever." on its own, not "whatever happens" or "talk about whatever you like".
     r"\b(?:obviously|clearly) (?:you|that'?s)\b|\bwhatever(?=\s*(?:[.!,;]|$))|\bif you had (?:read|listened)\b",
     r"\bnothing (?:more )?(?:I|we) can do\b|\btake it or leave it\b|\bit is what it is\b",
+    # "You'll have to wait until Monday" informs; "you'll just have to wait" shrugs.
+    r"\byou(?:'ll| will)? (?:just|simply) (?:have|need|got) to (?:wait|accept it|live with|put up with|be "
+    r"patient)\b|\b(?:it|they|refunds?|deliveries) take(?:s)? as long as (?:it|they) take(?:s)?\b",
     r"\bI(?:'ve| have) already (?:told|explained|said)\b|\bfor the (?:last|third|second) time\b|"
     r"\bI(?:'ve| have) (?:told you|explained|said) (?:this|that|it) (?:already|before|twice)\b",
     # Sarcasm: "Great, another customer who…", "because we have nothing better to do".
@@ -56,4 +59,5 @@ detect = CueDetector(
     describe="dismisses or blames the customer",
     model_margin=0.2,
     veto=_points_to_instructions,
+    model_exclude=ANNOUNCES_A_CHECK,
 )

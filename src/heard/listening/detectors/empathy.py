@@ -47,8 +47,20 @@ CUES = cue(
     rf"(?:that |how )?(?:you(?:'re| are|'ve been| have been| feel| are feeling|'re feeling)?|this (?:is|has) "
     rf"(?:been )?(?:making|leaving) you(?: feel)?) (?:so |really |very |quite |a (?:bit|little) |pretty |"
     rf"extremely |kind of |much )*{FEELING_STATES}\b",
-    rf"\b(?:leaving|making|left|made) you (?:feel(?:ing)? )?(?:so |really |very |quite |a (?:bit|little) )?"
-    rf"{FEELING_STATES}\b",
+    rf"\b(?:leaving|making|left|made|leaves|makes) you (?:feel(?:ing)? )?(?:so |really |very |quite |a (?:bit|little) |"
+    rf"extremely |incredibly |pretty |kind of )?{FEELING_STATES}\b",
+    # "I can feel how stressed you are", "I can see how hurt you are".
+    rf"\bI can (?:feel|tell|see|hear|sense|imagine) how (?:very |really |incredibly )?{FEELING_STATES} you "
+    rf"(?:are|feel|must (?:be|feel)|have been)\b",
+    # "That sounds like a really difficult situation": a reaction to how hard it is.
+    r"\b(?:that|it|this) (?:sounds|seems|must be|is) (?:like )?(?:such |a |an )+(?:really |very |incredibly |truly )?"
+    r"(?:difficult|hard|tough|stressful|painful|awful|terrible|horrible|scary|frustrating|upsetting|"
+    r"heartbreaking|overwhelming|lonely|rough|sad) (?:situation|time|thing|spot|place|position|experience|"
+    r"period|year|day|week|road|journey|loss)\b",
+    r"\bI can (?:feel|hear|sense) your (?:pain|frustration|sadness|hurt|worry|stress|anger)\b|"
+    r"\bI (?:really |truly |totally |completely )?sympathi[sz]e\b|"
+    r"\b(?:that|it|this)(?:'s| is| really| totally| must)? (?:so |really |totally )?(?:sucks?|stinks)\b"
+    r"(?! (?:up|in|out|the)\b)",
     rf"\byou (?:seem|sound|must be|must feel|might be feeling|may be feeling|are feeling|'re feeling|feel) "
     rf"(?:so |really |very |quite |a (?:bit|little) |pretty |kind of |like )*{FEELING_STATES}\b",
     rf"\b(?:that|it|this)(?:'s| is| must be| must have been| would be| sounds| seems| can be| can't be| "

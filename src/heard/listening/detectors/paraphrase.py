@@ -11,6 +11,7 @@ import re
 from heard.conversation import Role
 from heard.listening.detectors.base import cue, model_says, probability, sentence_hit
 from heard.listening.detectors.empathy import CUES as EMPATHY_CUES
+from heard.listening.detectors.empathy import FEELING_WORDS
 from heard.listening.features import content_words, longest_copied_run
 from heard.listening.model import Hit
 from heard.listening.state import TurnView
@@ -51,6 +52,8 @@ RECAP = cue(
     r"\bto (?:recap|summari[sz]e|sum up)\b|\bso (?:to recap|in summary)\b|\bjust to recap\b"
 )
 
+# Content words beyond the feeling that a feeling-naming restatement must share with the customer.
+MIN_SHARED_SITUATION_WORDS = 2
 MIN_SIMILARITY = 0.45
 MIN_MODEL_SIMILARITY = 0.35
 MAX_COPIED_SHARE = 0.7
@@ -76,7 +79,7 @@ class ParaphraseDetector:
         for position, sentence in enumerate(sentences):
             lead = LEADS.search(sentence.text) or self._checked(sentences, position)
             reflects = REFLECTS_FEELING.search(sentence.text)
-            if lead and reflects:
+            if lead and reflects and not self._restates_situation(view, sentence, reflects):
                 lead = None  # "it sounds like you're feeling stuck" reflects a feeling: empathy
             recap = RECAP.search(sentence.text)
             pool = everything if recap else context
@@ -113,6 +116,19 @@ class ParaphraseDetector:
             if best is None or confidence > best[0]:
                 best = (confidence, hit)
         return best[1] if best else None
+
+    @staticmethod
+    def _restates_situation(view: TurnView, sentence: Sentence, feeling: re.Match[str]) -> bool:
+        """A restatement that also names the feeling ("So you lost the job you loved and it's
+        left you feeling lost") restates what happened as well: the words outside the feeling
+        phrase repeat at least two of the customer's own content words."""
+        text = sentence.text  # the feeling was matched in this sentence's own text
+        rest = words(text[: feeling.start()] + " " + text[feeling.end() :])
+        outside = content_words(rest) - FEELING_WORDS
+        said: set[str] = set()
+        for index in view.context():
+            said |= content_words(view.state.features[index].tokens)
+        return len(outside & said) >= MIN_SHARED_SITUATION_WORDS
 
     @staticmethod
     def _checked(sentences: list[Sentence], position: int) -> re.Match[str] | None:

@@ -30,17 +30,20 @@ NOT_CLARIFYING = cue(
     # "Anything else I can help with?" closes; "anything else you'd like to talk about?" invites.
     r"\b(?:is there )?anything else\b(?!,? (?:(?:that )?you(?:'d| would)? (?:like|want) to (?:talk|share|chat|"
     r"discuss|tell|say|add|get off)|(?:that(?:'s| is) )?(?:on your mind|bothering you|worrying you|going on)))|"
-    r"\bcan I help (?:you )?with anything\b",
+    r"\bcan I help (?:you )?with anything\b|\b(?:is there )?something else (?:I|we) can (?:help|do)\b",
     r"\b(?:would|do) you (?:like|want) (?:me|us) to\b|\bwould you (?:like|prefer) (?:a|an|the|to(?! "
     rf"{_TELL}))\b|"
     r"\b(?:shall|should) (?:I|we)\b|\bcan I (?:offer|send|arrange|book|get you|put you)\b|"
-    r"\bmay I (?:offer|send|place|put)\b|\bdo you want (?:a|an|the|me)\b",
+    r"\bmay I (?:offer|send|place|put)\b|\bdo you want (?:a|an|the|me)\b|"
+    r"\b(?:can|could|may) I (?:suggest|recommend)\b|\bis it (?:ok|okay|alright) if I (?:give|offer|suggest)\b",
     r"\bhave you (?:tried|considered|thought (?:about|of)|looked (?:into|at))\b|\bwhy (?:don'?t|not) you\b|"
-    r"\bwhy not\b|\bcould you (?:try|restart|reset|clear)\b|\bhow about\b|\bwhat about (?:trying|calling)\b",
+    r"\bwhy not\b|\bcould you (?:try|restart|reset|clear)\b|\bhow about\b|\bI wonder if you (?:could|might)\b|"
+    r"\bwhat about (?!(?:morning|evening|anything|something|nothing|everything)\b)\w+ing\b",
     # Suggestions phrased as questions are solutions.
     r"\bis it possible (?:to|for you to)\b|\b(?:maybe|perhaps) (?:you|it|try)\b|\byou (?:could|should|might) "
     r"(?:try|talk|ask|speak|reach|consider|look)\b|\bwould it (?:help|be worth)\b|\bwhat if you\b|"
-    r"\bdo you think (?:it|you|that) (?:would|could|might) (?:help|be (?:worth|good|a good idea))\b|"
+    r"\bdo you think (?:it|you|that) (?:would|could|might) (?:help|benefit|be (?:worth|good|a good idea|"
+    r"helpful))\b|"
     r"\bhave you (?:ever )?(?:tried|thought of|considered|looked into)\b",
     r"\b(?:did|does|has|have|is) (?:that|this|it|everything) (?:help|work|solve|fix|resolve|sort|answer|"
     r"make sense|working|sorted|resolved|clear)",
@@ -76,6 +79,10 @@ _QUESTION_START = re.compile(
     r"(?:what|how|why|when|where|which|who)\b)",
     re.IGNORECASE,
 )
+
+
+# A question this short after an offer or a suggestion ("… a counsellor?") only names it.
+MAX_FRAGMENT_WORDS = 3
 
 
 def is_question(sentence: Sentence) -> bool:
@@ -118,13 +125,20 @@ class ClarifyingQuestionDetector:
             or (len(sentences) > 1 and not is_question(sentences[0]))
         )
         found: list[tuple[Sentence, str]] = []
+        previous_not_clarifying = False
         for sentence in self._left_to_answer(view.features.sentences):
+            not_clarifying = bool(NOT_CLARIFYING.search(sentence.text))
+            if previous_not_clarifying and len(words(sentence.text)) <= MAX_FRAGMENT_WORDS:
+                # "Maybe you could talk to someone? A counsellor?": the fragment names the
+                # suggestion (and so may the next one: "… A counsellor? A GP?").
+                continue
+            previous_not_clarifying = not_clarifying
             if INVITATION.search(sentence.text):
                 # "Can you tell me your postcode?" invites one fact, not an account.
                 kind = "closed" if _ASKS_FOR_A_FACT.search(sentence.text) else "open"
                 found.append((sentence, kind))
                 continue
-            if not is_question(sentence) or NOT_CLARIFYING.search(sentence.text):
+            if not is_question(sentence) or not_clarifying:
                 continue
             if FIX_CHECK.search(sentence.text):
                 continue  # "Is the light green now?" checks the fix: that is a follow-up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from heard.listening.detectors.base import CueDetector, cue
+from heard.listening.detectors.dismissive import CUES as DISMISSIVE
 
 CUES = cue(
     r"\b(?:don'?t|do not|no need to|try not to) (?:worry|panic|be alarmed|stress)",
@@ -24,4 +25,7 @@ CUES = cue(
     r"\bthat(?:'s| is) (?:a )?(?:great|good|brave|positive|healthy) (?:idea|step|attitude|first step|sign|thing)",
 )
 
-detect = CueDetector(name="reassurance", cues=CUES, describe="reassures the customer")
+# "It is what it is." scores like comfort to the model; it is a shrug (dismissive).
+detect = CueDetector(
+    name="reassurance", cues=CUES, describe="reassures the customer", model_exclude=DISMISSIVE
+)

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from heard.service.auth import revoke_key
 from heard.store.models import FollowUp
@@ -292,6 +293,31 @@ def test_a_follow_up_is_marked_done_with_the_csrf_token_only(site: Site) -> None
     again = browser.post(f"/followups/{task}/done", data={"csrf": csrf_of(queue.text)})
     assert "problem=" in _location(again)
     assert "Follow-up" in browser.get("/followups?status=done").text
+
+
+def test_the_change_is_committed_before_the_redirect_is_sent(site: Site) -> None:
+    """A browser follows the 303 at once: the list it then loads must already show the task
+    done, so the status is read back from the store the moment the response starts."""
+    seen_at_response_start: list[str | None] = []
+    task = _first_open(site, "orders-")
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watched_send(message: Any) -> None:
+            if message["type"] == "http.response.start" and scope["method"] == "POST":
+                with site.database.session() as session:
+                    stored = session.get(FollowUp, task)
+                    seen_at_response_start.append(stored.status if stored else None)
+            await send(message)
+
+        await site.app(scope, receive, watched_send)
+
+    browser = TestClient(watching, follow_redirects=False)
+    sign_in(browser, site.keys["admin"])
+    token = csrf_of(browser.get("/followups").text)
+    seen_at_response_start.clear()  # the sign-in's own POST
+    done = browser.post(f"/followups/{task}/done", data={"csrf": token})
+    assert done.status_code == 303
+    assert seen_at_response_start == ["done"]
 
 
 def test_a_follow_up_is_snoozed(site: Site) -> None:

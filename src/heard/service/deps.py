@@ -33,7 +33,11 @@ def get_session(context: Context) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# Scope "function": the request's work is committed (or rolled back) before its response is
+# sent. Under the default scope FastAPI commits only after sending, so a client that follows a
+# redirect, or reads back what it just wrote, could be served the state from before its write,
+# and a failed commit would follow a success response.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(

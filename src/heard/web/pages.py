@@ -12,7 +12,7 @@ import logging
 import secrets
 import statistics
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -38,7 +38,7 @@ from heard.scoring.rubric import COMPONENTS
 from heard.scoring.scorecard import Evidence
 from heard.service.auth import Principal, authenticate, hash_key
 from heard.service.context import ServiceContext
-from heard.service.deps import get_context
+from heard.service.deps import DbSession, get_context
 from heard.service.paging import visible
 from heard.service.problems import ProblemError
 from heard.service.routes.feedback import (
@@ -121,14 +121,6 @@ def _context(request: Request) -> ServiceContext:
 
 
 Context = Annotated[ServiceContext, Depends(_context)]
-
-
-def _session(context: Context) -> Iterator[Session]:
-    with context.database.session() as session:
-        yield session
-
-
-DbSession = Annotated[Session, Depends(_session)]
 
 
 def _user(request: Request, session: DbSession) -> WebUser:

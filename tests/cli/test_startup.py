@@ -25,8 +25,8 @@ print(json.dumps(sorted(
 """
 
 
-def _heavy_modules_after(code: str) -> list[str]:
-    script = LOADED.format(code=code, heavy=HEAVY)
+def _heavy_modules_after(code: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    script = LOADED.format(code=code, heavy=heavy)
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
@@ -52,3 +52,12 @@ def test_the_check_sees_heavy_modules() -> None:
     loaded = _heavy_modules_after("import heard.cli, heard.analysis, heard.store")
     for name in HEAVY:
         assert name in loaded
+
+
+def test_the_rubric_and_the_scorecard_types_load_without_the_engine() -> None:
+    # What a command needs to check a --rubric file, or to read stored scorecards: the
+    # vocabulary and annotation types of heard.listening, not its pipeline and models.
+    engine = ("numpy", "heard.listening.pipeline", "heard.listening.featurize")
+    assert _heavy_modules_after("import heard.scoring", engine) == []
+    assert _heavy_modules_after("from heard.listening import Emotion, TurnAnnotation", engine) == []
+    assert _heavy_modules_after("from heard.listening import default_pipeline", engine) != []

@@ -36,8 +36,8 @@ from heard.cli._distributed import (
 )
 from heard.cli.app import app
 
-# heard.scoring imports the listening pipeline (numpy, the models): the functions that score
-# import it, so that `heard --help` and the commands that never score do not load it.
+# heard.scoring and heard.analysis load the data models and, for analysis, the engine (numpy,
+# the models): the functions that need them import them, so `heard --help` loads neither.
 if TYPE_CHECKING:
     from heard.analysis import Analysis
     from heard.conversation import Conversation

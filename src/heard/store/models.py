@@ -258,3 +258,25 @@ class TrainingSession(Base):
     transcript: Mapped[list[Any]] = mapped_column(default=list)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the debrief or the result
     seed: Mapped[int | None] = mapped_column(Integer)
+
+
+class LiveSession(Base):
+    """A session that spans several requests (a signed-in browser, a bot chat, a role-play in
+    progress), kept here rather than in one process's memory so that every worker of
+    ``heard serve --workers N`` sees the same sessions and a restart signs nobody out.
+
+    ``state`` is the kind's own JSON: what rebuilds the session (for the bot and the simulator,
+    the inputs so far, replayed deterministically). ``version`` rises with every change: a
+    process that holds a rebuilt copy knows from it whether the copy is current, and an update
+    made on a stale copy is refused rather than lost (compare-and-set on the version).
+    """
+
+    __tablename__ = "live_sessions"
+    __table_args__ = (Index("ix_live_sessions_kind_seen", "kind", "last_seen"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # web | bot | training
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ from heard.service import create_app
 from heard.service.auth import create_key
 from heard.store import Database
 from service.conftest import SEED, make_settings
+from store.conftest import database, database_url  # noqa: F401  (SQLite and PostgreSQL)
 
 ROLES = ("admin", "supervisor", "other_supervisor", "agent", "other_agent")
 _LOGIN_TOKEN = re.compile(r'name="login_token" value="([^"]+)"')
@@ -64,10 +65,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def _build(path: Path) -> Site:
-    database = Database(str(path))
-    app = create_app(make_settings(), database, background=False)
-    with database.session() as session:
+def _build(path: Path | str) -> Site:
+    """A site on a SQLite file's path or on any database URL."""
+    db = Database(str(path))
+    app = create_app(make_settings(), db, background=False)
+    with db.session() as session:
         keys = {
             "admin": create_key(session, "admin", "admin"),
             "supervisor": create_key(session, "sup-orders", "supervisor", team_ids=["team-orders"]),
@@ -77,14 +79,14 @@ def _build(path: Path) -> Site:
             "agent": create_key(session, "mia", "agent", agent_id="agent-mia"),
             "other_agent": create_key(session, "li", "agent", agent_id="agent-li"),
         }
-    site = Site(app, database, keys)
+    site = Site(app, db, keys)
     stored = site.client().post(
         "/v1/conversations",
         content=json.dumps(SEED).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {keys['admin']}"},
     )
     assert stored.status_code == 201, stored.text
-    with database.session() as session:
+    with db.session() as session:
         generate_followups(session)
         for kind in ("csat", "nps", "ces"):
             site.surveys[kind] = create_survey(session, "orders-2", kind)

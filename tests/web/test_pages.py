@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from heard.service.auth import revoke_key
+from heard.store import Database
 from heard.store.models import FollowUp
-from heard.web.sessions import LOGIN_COOKIE, SESSION_COOKIE, SessionStore
+from heard.web.sessions import LOGIN_COOKIE, SESSION_COOKIE, SessionStore, WebSession
 from service.conftest import GOOD, chat
 
 from .conftest import ROLES, Site, csrf_of, sign_in
@@ -90,21 +93,35 @@ def test_a_revoked_key_ends_its_sessions_at_once(site: Site) -> None:
     assert browser.get("/me").status_code == 303
 
 
-def test_sessions_expire_when_idle_and_after_their_lifetime() -> None:
+def test_sessions_expire_when_idle_and_after_their_lifetime(database: Database) -> None:
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     now = [0.0]
-    store = SessionStore(ttl_seconds=100, idle_seconds=30, clock=lambda: now[0])
-    first = store.open("hash")
+    store = SessionStore(
+        ttl_seconds=100,
+        idle_seconds=30,
+        touch_seconds=10,
+        clock=lambda: start + timedelta(seconds=now[0]),
+    )
+
+    def get(cookie_id: str | None) -> WebSession | None:
+        with database.session() as db:
+            return store.get(db, cookie_id)
+
+    with database.session() as db:
+        first_cookie, first = store.open(db, "hash")
     now[0] = 20
-    assert store.get(first.id) is first
+    assert get(first_cookie) == replace(first, last_seen=start + timedelta(seconds=20))
     now[0] = 55  # 35 s idle
-    assert store.get(first.id) is None
-    second = store.open("hash")
+    assert get(first_cookie) is None
+    with database.session() as db:
+        second_cookie, second = store.open(db, "hash")
     for moment in range(70, 160, 20):
         now[0] = moment
-        assert store.get(second.id) is second
+        assert get(second_cookie) == replace(second, last_seen=start + timedelta(seconds=moment))
     now[0] = 171  # past the 100 s lifetime, though never idle long
-    assert store.get(second.id) is None
-    assert store.get("unknown") is None and store.get(None) is None
+    assert get(second_cookie) is None
+    assert get("unknown") is None and get(None) is None
+    assert get(first.id) is None  # the stored id is not a cookie
 
 
 # -- every page, every role -------------------------------------------------------------------

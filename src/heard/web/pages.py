@@ -274,11 +274,11 @@ def login(
     principal = authenticate(session, key)
     if principal is None:
         return _login_form(request, target, "That key is not valid (unknown or revoked).", 401)
-    opened = store_of(request).open(hash_key(key))
+    cookie_id, _ = store_of(request).open(session, hash_key(key))
     response = RedirectResponse(target or home_of(principal), 303)
     response.set_cookie(
         SESSION_COOKIE,
-        opened.id,
+        cookie_id,
         max_age=SESSION_TTL_SECONDS,
         httponly=True,
         samesite="strict",
@@ -292,10 +292,13 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, user: User, csrf: Annotated[str, Form(max_length=200)] = ""
+    request: Request,
+    user: User,
+    session: DbSession,
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     _check_post(request, user, csrf)
-    store_of(request).close(user.session_id)
+    store_of(request).close(session, user.session_id)
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

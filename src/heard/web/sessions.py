@@ -1,43 +1,67 @@
 """Signed-in browsers: a random session id in an HttpOnly, SameSite=Strict cookie, and the
-session itself on the server.
+session itself in the database, so that every worker of ``heard serve --workers N`` shares it
+and a restart signs nobody out.
 
-The cookie never holds the API key. The server keeps, per session, the SHA-256 of the key it
-was opened with (the same hash the users table stores), a CSRF token for the session's forms
-and an expiry. Every request looks the key hash up again, so a revoked or re-issued key ends
-its sessions at once and a changed role or team applies on the next click. Sessions live in
-memory: a restart signs everyone out, which is acceptable for a tool served by one process.
+A session is a ``live_sessions`` row of kind ``web``. The cookie never holds the API key, and
+the row never holds the cookie: its id is the SHA-256 of the cookie's id, so someone who can
+read the database cannot turn a row back into a cookie. Its ``state`` holds the SHA-256 of the
+key the session was opened with (the same hash the users table stores) and a CSRF token for the
+session's forms; ``created_at`` and ``last_seen`` give its lifetime and idle timeout. Every
+request looks the key hash up again, so a revoked or re-issued key ends its sessions at once and
+a changed role or team applies on the next click.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from heard.service.auth import Principal, principal_of
-from heard.store.models import User
+from heard.store.models import LiveSession, User
 
 SESSION_COOKIE = "heard_session"
 LOGIN_COOKIE = "heard_login"  # the login form's own CSRF token (double submit), before a session
 SESSION_TTL_SECONDS = 8 * 3600  # a working day; idle sessions end sooner
 IDLE_TIMEOUT_SECONDS = 2 * 3600
-MAX_SESSIONS = 10_000
+# last_seen is written only once it is this stale, so reading a page is not a database write;
+# the price is that an idle session may end up to this much sooner than IDLE_TIMEOUT_SECONDS.
+TOUCH_SECONDS = 60
+# Expired rows are swept at every sign-in, so the table holds only sessions opened within the
+# last SESSION_TTL_SECONDS. What a sweep cannot bound is one key holder signing in in a loop:
+# a cap per key bounds that (their oldest sessions go first) without letting them sign anyone
+# else out, which a cap on the whole table would.
+MAX_SESSIONS_PER_KEY = 50
+KIND = "web"
 
 
-@dataclass
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; everything stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def row_id_of(cookie_id: str) -> str:
+    return hashlib.sha256(cookie_id.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class WebSession:
-    id: str
+    id: str  # the row's id: the SHA-256 of the cookie's session id, never the cookie's
     key_hash: str
     csrf_token: str
-    created: float
-    last_seen: float
+    created: datetime
+    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -45,7 +69,7 @@ class WebUser:
     """The signed-in person on one request: who they are now, and their session's CSRF token."""
 
     principal: Principal
-    session_id: str
+    session_id: str  # the row's id, to sign out with
     csrf_token: str
 
     @property
@@ -57,68 +81,135 @@ class WebUser:
         return self.principal.role
 
 
+def _from_row(row_id: str, state: Any, created: datetime, last_seen: datetime) -> WebSession | None:
+    """The session a row holds, or None for a state this code does not recognise."""
+    if not isinstance(state, dict):
+        return None
+    key_hash, csrf_token = state.get("key_hash"), state.get("csrf_token")
+    if not isinstance(key_hash, str) or not isinstance(csrf_token, str):
+        return None
+    return WebSession(row_id, key_hash, csrf_token, _aware(created), _aware(last_seen))
+
+
 class SessionStore:
-    """Sessions in memory, with an absolute lifetime, an idle timeout and a size cap (the
-    oldest go first), safe to use from the server's worker threads."""
+    """Web sessions in the ``live_sessions`` table, with an absolute lifetime, an idle timeout
+    and a cap per key. It holds only settings: every call works in the caller's database
+    session, whose commit (before the response is sent) makes the change visible to every
+    worker. A web session's state never changes after sign-in, so its version stays 1."""
 
     def __init__(
         self,
         *,
         ttl_seconds: float = SESSION_TTL_SECONDS,
         idle_seconds: float = IDLE_TIMEOUT_SECONDS,
-        max_sessions: int = MAX_SESSIONS,
-        clock: Callable[[], float] = time.monotonic,
+        touch_seconds: float = TOUCH_SECONDS,
+        max_per_key: int = MAX_SESSIONS_PER_KEY,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.idle_seconds = idle_seconds
-        self.max_sessions = max_sessions
+        if touch_seconds >= idle_seconds:
+            raise ValueError("touch_seconds must be well below idle_seconds")
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.idle = timedelta(seconds=idle_seconds)
+        self.touch = timedelta(seconds=touch_seconds)
+        self.max_per_key = max_per_key
         self._clock = clock
-        self._sessions: OrderedDict[str, WebSession] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def open(self, key_hash: str) -> WebSession:
+    def open(self, db: Session, key_hash: str) -> tuple[str, WebSession]:
+        """A new session for ``key_hash``: the id for the browser's cookie, and the session."""
         moment = self._clock()
-        session = WebSession(
-            id=secrets.token_urlsafe(32),
-            key_hash=key_hash,
-            csrf_token=secrets.token_urlsafe(32),
-            created=moment,
-            last_seen=moment,
+        cookie_id = secrets.token_urlsafe(32)
+        opened = WebSession(
+            row_id_of(cookie_id), key_hash, secrets.token_urlsafe(32), moment, moment
         )
-        with self._lock:
-            self._sessions[session.id] = session
-            while len(self._sessions) > self.max_sessions:
-                self._sessions.popitem(last=False)
-        return session
+        self.sweep(db)
+        db.add(
+            LiveSession(
+                id=opened.id,
+                kind=KIND,
+                state={"key_hash": key_hash, "csrf_token": opened.csrf_token},
+                version=1,
+                created_at=moment,
+                last_seen=moment,
+            )
+        )
+        db.flush()
+        self._cap(db, key_hash)
+        return cookie_id, opened
 
-    def get(self, session_id: str | None) -> WebSession | None:
-        if not session_id:
+    def get(self, db: Session, cookie_id: str | None) -> WebSession | None:
+        """The live session of a cookie's id, or None (unknown, expired, or signed out)."""
+        if not cookie_id:
+            return None
+        row_id = row_id_of(cookie_id)
+        found = db.execute(
+            select(LiveSession.state, LiveSession.created_at, LiveSession.last_seen).where(
+                LiveSession.id == row_id, LiveSession.kind == KIND
+            )
+        ).one_or_none()
+        session = None if found is None else _from_row(row_id, *found)
+        if session is None:
             return None
         moment = self._clock()
-        with self._lock:
-            session = self._sessions.get(session_id)
-            if session is None:
-                return None
-            if (
-                moment - session.created > self.ttl_seconds
-                or moment - session.last_seen > self.idle_seconds
-            ):
-                del self._sessions[session_id]
-                return None
-            session.last_seen = moment
-            return session
+        if self._expired(session, moment):
+            # Removed now where the request commits; the sweep catches the rest.
+            self.close(db, row_id)
+            return None
+        if moment - session.last_seen > self.touch:
+            self._touch(db, row_id, moment)
+            session = replace(session, last_seen=moment)
+        return session
 
-    def close(self, session_id: str | None) -> None:
-        if session_id:
-            with self._lock:
-                self._sessions.pop(session_id, None)
+    def close(self, db: Session, row_id: str) -> None:
+        db.execute(
+            delete(LiveSession).where(LiveSession.id == row_id, LiveSession.kind == KIND),
+            execution_options={"synchronize_session": False},
+        )
+
+    def sweep(self, db: Session) -> int:
+        """Delete every expired web session; how many there were."""
+        moment = self._clock()
+        result = db.execute(
+            delete(LiveSession).where(
+                LiveSession.kind == KIND,
+                or_(
+                    LiveSession.last_seen < moment - self.idle,
+                    LiveSession.created_at < moment - self.ttl,
+                ),
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _expired(self, session: WebSession, moment: datetime) -> bool:
+        return moment - session.created > self.ttl or moment - session.last_seen > self.idle
+
+    def _touch(self, db: Session, row_id: str, moment: datetime) -> None:
+        # A conditional UPDATE rather than a loaded row: a session signed out meanwhile by
+        # another worker just matches nothing, and last_seen never moves backwards.
+        db.execute(
+            update(LiveSession)
+            .where(LiveSession.id == row_id, LiveSession.last_seen < moment)
+            .values(last_seen=moment),
+            execution_options={"synchronize_session": False},
+        )
+
+    def _cap(self, db: Session, key_hash: str) -> None:
+        surplus = db.scalars(
+            select(LiveSession.id)
+            .where(LiveSession.kind == KIND, LiveSession.state["key_hash"].as_string() == key_hash)
+            .order_by(LiveSession.last_seen.desc(), LiveSession.created_at.desc())
+            .offset(self.max_per_key)
+        ).all()
+        if surplus:
+            db.execute(
+                delete(LiveSession).where(LiveSession.id.in_(surplus)),
+                execution_options={"synchronize_session": False},
+            )
 
 
 def store_of(connection: HTTPConnection) -> SessionStore:
-    """The app's session store, made on first use (the app factory knows nothing about it)."""
+    """The app's session settings, made on first use (the app factory knows nothing about
+    them; tests put their own here)."""
     state = connection.app.state
     store = getattr(state, "web_sessions", None)
     if store is None:
@@ -137,12 +228,12 @@ def web_user(connection: HTTPConnection, session: Session) -> WebUser | None:
     """The signed-in user of a request or WebSocket, or None (no cookie, an expired session, or
     a key revoked since sign-in, which also closes the session)."""
     store = store_of(connection)
-    web_session = store.get(connection.cookies.get(SESSION_COOKIE))
+    web_session = store.get(session, connection.cookies.get(SESSION_COOKIE))
     if web_session is None:
         return None
     principal = principal_for(session, web_session.key_hash)
     if principal is None:
-        store.close(web_session.id)
+        store.close(session, web_session.id)
         return None
     return WebUser(principal, web_session.id, web_session.csrf_token)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from heard.bot import Bot, KBIndex, PolicyConfig, Thresholds, load_knowledge_base
 from heard.bot.library import bundled_source
+from service.conftest import Api
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +40,17 @@ def _private_homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     forget()
     yield
     forget()
+
+
+def start(api: Api) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Open a chat through the public API: its id, the token header, the whole answer."""
+    response = api.post("/v1/bot/sessions", who=None, json={"customer_id": "cust-77"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["session_id"], {"X-Bot-Token": body["token"]}, body
+
+
+def say(api: Api, session_id: str, token: dict[str, str], text: str) -> Any:
+    return api.post(
+        f"/v1/bot/sessions/{session_id}/messages", who=None, headers=token, json={"text": text}
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -12,25 +11,14 @@ from heard.service.ratelimit import RateLimiter
 from heard.service.routes.bot import BotService
 from service.conftest import Api, is_problem, make_api  # noqa: F401
 
+from .conftest import say, start
+
 
 @pytest.fixture
 def bot_api(make_api: Callable[..., Api], shop_index: KBIndex) -> Api:  # noqa: F811
     api = make_api()
     api.client.app.state.bot = BotService(Bot(shop_index), RateLimiter(1000, 60.0))  # type: ignore[attr-defined]
     return api
-
-
-def start(api: Api) -> tuple[str, dict[str, str], dict[str, Any]]:
-    response = api.post("/v1/bot/sessions", who=None, json={"customer_id": "cust-77"})
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return body["session_id"], {"X-Bot-Token": body["token"]}, body
-
-
-def say(api: Api, session_id: str, token: dict[str, str], text: str) -> Any:
-    return api.post(
-        f"/v1/bot/sessions/{session_id}/messages", who=None, headers=token, json={"text": text}
-    )
 
 
 def test_a_contained_conversation_is_stored_with_a_survey(bot_api: Api) -> None:

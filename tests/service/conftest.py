@@ -148,3 +148,22 @@ def is_problem(response: Any, status: int, code: str | None = None) -> dict[str,
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+@pytest.fixture
+def second_worker() -> Iterator[Callable[[Api], Api]]:
+    """Another app on the same database, with the same keys: another worker of
+    ``heard serve --workers N``."""
+    opened: list[tuple[TestClient, Database]] = []
+
+    def build(first: Api) -> Api:
+        shared = Database(first.database.url)
+        client = TestClient(create_app(make_settings(), shared, background=False))
+        client.__enter__()
+        opened.append((client, shared))
+        return Api(client, shared, first.keys)
+
+    yield build
+    for client, opened_database in opened:
+        client.__exit__(None, None, None)
+        opened_database.dispose()

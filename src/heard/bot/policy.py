@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -181,26 +182,49 @@ class Bot:
         *,
         channel: Channel = Channel.CHAT,
         customer_id: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        openers: OpenerMemory | None = None,
     ) -> BotSession:
-        return BotSession(self, session_id or uuid.uuid4().hex, channel, customer_id)
+        return BotSession(
+            self,
+            session_id or uuid.uuid4().hex,
+            channel,
+            customer_id,
+            clock=clock,
+            openers=openers,
+        )
 
 
 class BotSession:
-    """One conversation with the bot."""
+    """One conversation with the bot.
+
+    ``clock`` and ``openers`` are what the session takes from outside its messages (the time,
+    and the empathy lines the bot's other conversations used): a session rebuilt by replaying
+    its messages is given back the same readings (see :mod:`heard.assist.replay`).
+    """
 
     def __init__(
-        self, bot: Bot, session_id: str, channel: Channel, customer_id: str | None
+        self,
+        bot: Bot,
+        session_id: str,
+        channel: Channel,
+        customer_id: str | None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        openers: OpenerMemory | None = None,
     ) -> None:
         self.bot = bot
         self.id = session_id
-        self.started_at = datetime.now(UTC)
+        self._now = clock or _utc_now
+        self.openers = openers or bot.openers
+        self.started_at = self._now()
         self.customer_id = customer_id
         self.channel = channel
         self.turns: list[Turn] = []
         self.replies: list[BotReply] = []
         self._assist = AssistSession(
             Conversation(id=f"bot-{session_id}", channel=channel, agent_id=BOT_AGENT_ID),
-            openers=bot.openers,
+            openers=self.openers,
         )
         self._suggestions: dict[str, list[Suggestion]] = {}
         self._state = _State()
@@ -230,9 +254,7 @@ class BotSession:
 
     def reply(self, text: str) -> BotReply:
         """Take the customer's message and answer it."""
-        turn = Turn(
-            id=f"t{len(self.turns) + 1}", role=Role.CUSTOMER, text=text, time=datetime.now(UTC)
-        )
+        turn = Turn(id=f"t{len(self.turns) + 1}", role=Role.CUSTOMER, text=text, time=self._now())
         self.turns.append(turn)
         update = self._assist.add_turn(turn)
         self._suggestions[turn.id] = update.suggestions
@@ -511,7 +533,7 @@ class BotSession:
             emotion = annotation.emotion.value if annotation.emotion else "frustration"
             if emotion not in {"anger", "frustration", "anxiety", "sadness"}:
                 emotion = "frustration"
-            fallback = self.bot.openers.choose(
+            fallback = self.openers.choose(
                 BOT_AGENT_ID, emotion, seed=f"{self.id}:{turn.id}", with_situation=False
             )
             if fallback is not None:
@@ -719,7 +741,9 @@ class BotSession:
         )
         from heard.bot.packet import build_packet
 
-        self._state.handoff = build_packet(self, reason, detail, evidence, retrieval)
+        self._state.handoff = build_packet(
+            self, reason, detail, evidence, retrieval, created_at=self._now()
+        )
         return reply
 
     def _waiting(self, turn: Turn, annotation: TurnAnnotation) -> BotReply:
@@ -784,7 +808,7 @@ class BotSession:
             and bool(self.turns)
             and self._upset_now(self.turns[-1], annotation)
         )
-        turn = Turn(id=f"t{len(self.turns) + 1}", role=Role.BOT, text=text, time=datetime.now(UTC))
+        turn = Turn(id=f"t{len(self.turns) + 1}", role=Role.BOT, text=text, time=self._now())
         self.turns.append(turn)
         # The engine reads the bot's turn as an agent's, so repetition and unanswered concerns
         # are judged as they would be with a person.
@@ -817,6 +841,10 @@ class BotSession:
         )
         self.replies.append(reply)
         return reply
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def is_feedback(text: str) -> bool:

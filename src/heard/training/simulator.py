@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from heard.assist import AssistSession, AssistUpdate, Nudge, SuggestionKind
+from heard.assist import AssistSession, AssistUpdate, Nudge, OpenerMemory, SuggestionKind
 from heard.conversation import Channel, Conversation, Role, Turn
 from heard.listening.detectors.questions import is_question
 from heard.listening.model import TurnAnnotation
@@ -252,6 +252,7 @@ class Simulator:
         trainee_id: str | None = None,
         voice: Voice | None = None,
         assist: AssistSession | None = None,
+        openers: OpenerMemory | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -265,7 +266,10 @@ class Simulator:
                 language=scenario.language.code,
                 agent_id=trainee_id,
                 metadata={"training": True, "scenario": scenario.id, "seed": seed},
-            )
+            ),
+            # The suggestions' empathy openers rotate through a memory shared across sessions:
+            # a session rebuilt by replay is given back the ones it was offered.
+            openers=openers,
         )
         self._clock = _Clock(channel)
         self.intensity = scenario.emotion.intensity

@@ -1,9 +1,13 @@
 """Role-play training over HTTP: scenarios, practice sessions, summarising exercises, progress.
 
-A session lives in the server's memory (keyed by an unguessable id, only for the key that
-started it, dropped after 30 idle minutes); when it ends, its debrief and transcript are stored
-as the trainee's progress. The trainee is the key's agent id, or the key's name when it has
-none. Agents see their own progress, supervisors their teams' agents', admins everyone's.
+A session is kept in the database, so every worker of ``heard serve --workers N`` can continue
+it and a restart keeps it (:mod:`heard.training.sessions`: keyed by an unguessable id, only for
+the key that started it, gone after 30 idle minutes); when it ends, its debrief and transcript
+are stored as the trainee's progress. A turn that loses a race with the same session advanced
+on another worker is replayed onto the stored session and written again; only if that keeps
+failing is it refused with 409 ``conflict``. The trainee is the key's agent id, or the key's
+name when it has none. Agents see their own progress, supervisors their teams' agents', admins
+everyone's.
 
 ``GET /train`` serves a self-contained practice page that uses these endpoints with an API key
 typed into the page.
@@ -12,6 +16,8 @@ typed into the page.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
@@ -39,7 +45,12 @@ from heard.training import (
     score_summary,
 )
 from heard.training.progress import all_trainees, trainees_of_teams
-from heard.training.sessions import ActiveSessions
+from heard.training.sessions import (
+    ActiveSession,
+    SessionConflictError,
+    SessionGoneError,
+    SharedSessions,
+)
 from heard.training.simulator import CustomerMessage, Mood
 
 # No prefix: the practice page is at /train, beside the API under /v1/training.
@@ -127,14 +138,28 @@ class Attempt(BaseModel):
     result: SummaryResult
 
 
-def _sessions(request: Request) -> ActiveSessions:
+def _sessions(request: Request) -> SharedSessions:
     state = request.app.state
     with _LOCK:
         sessions = getattr(state, "training_sessions", None)
         if sessions is None:
-            sessions = state.training_sessions = ActiveSessions()
-    assert isinstance(sessions, ActiveSessions)
+            sessions = state.training_sessions = SharedSessions()
+    assert isinstance(sessions, SharedSessions)
     return sessions
+
+
+@contextmanager
+def _problems(session_id: str) -> Iterator[None]:
+    try:
+        yield
+    except SessionGoneError:
+        raise ProblemError(
+            404, "not_found", f"no practice session {session_id!r} of yours"
+        ) from None
+    except SessionConflictError:
+        raise ProblemError(
+            409, "conflict", "this session changed at the same time elsewhere: send it again"
+        ) from None
 
 
 def trainee_of(principal: Principal) -> str:
@@ -173,30 +198,21 @@ def list_exercises(principal: Caller) -> list[ExerciseInfo]:
     responses=responses(401, 404, 422),
 )
 def start_session(
-    request: Request, principal: Caller, body: Annotated[StartRequest, Body()]
+    request: Request, principal: Caller, session: DbSession, body: Annotated[StartRequest, Body()]
 ) -> Started:
     scenario = next((s for s in builtin_scenarios() if s.id == body.scenario_id), None)
     if scenario is None:
         raise ProblemError(404, "not_found", f"no scenario {body.scenario_id!r}")
     seed = body.seed if body.seed is not None else int(datetime.now(UTC).timestamp()) % 100_000
     trainee = trainee_of(principal)
-    simulator = Simulator(scenario, seed=seed, trainee_id=trainee)
-    opening = simulator.start()
-    entry = _sessions(request).add(principal.name, trainee, simulator)
+    entry, opening = _sessions(request).start(session, principal.name, trainee, scenario, seed)
     return Started(
         session_id=entry.id,
         scenario=_info(scenario.public()),
         customer=opening,
-        mood=simulator.mood(),
+        mood=entry.simulator.mood(),
         seed=seed,
     )
-
-
-def _entry(request: Request, principal: Principal, session_id: str) -> Any:
-    entry = _sessions(request).get(session_id, principal.name)
-    if entry is None:
-        raise ProblemError(404, "not_found", f"no practice session {session_id!r} of yours")
-    return entry
 
 
 @router.post(
@@ -208,18 +224,20 @@ def _entry(request: Request, principal: Principal, session_id: str) -> Any:
 def send_turn(
     request: Request,
     principal: Caller,
+    session: DbSession,
     session_id: PathId,
     body: Annotated[TurnRequest, Body()],
 ) -> TurnResult:
-    entry = _entry(request, principal, session_id)
-    with entry.lock:
+    sessions = _sessions(request)
+    with _problems(session_id):
         try:
-            result: TurnResult = entry.simulator.agent_turn(body.text, interrupted=body.interrupted)
+            return sessions.turn(
+                session, session_id, principal.name, body.text, interrupted=body.interrupted
+            )
         except SessionOverError as error:
             raise ProblemError(409, "conflict", f"{error}: end it to see the debrief") from None
         except ValueError as error:
             raise ProblemError(422, "invalid_input", str(error)) from None
-    return result
 
 
 @router.get(
@@ -228,10 +246,10 @@ def send_turn(
     summary="What to try next",
     responses=responses(401, 404, 422),
 )
-def hints(request: Request, principal: Caller, session_id: PathId) -> Hints:
-    entry = _entry(request, principal, session_id)
-    with entry.lock:
-        return Hints(hints=entry.simulator.hints())
+def hints(request: Request, principal: Caller, session: DbSession, session_id: PathId) -> Hints:
+    with _problems(session_id):
+        found = _sessions(request).read(session, session_id, principal.name, Simulator.hints)
+    return Hints(hints=found)
 
 
 @router.post(
@@ -243,8 +261,8 @@ def hints(request: Request, principal: Caller, session_id: PathId) -> Hints:
 def end_session(
     request: Request, principal: Caller, session_id: PathId, session: DbSession
 ) -> Ended:
-    entry = _entry(request, principal, session_id)
-    with entry.lock:
+
+    def finish(entry: ActiveSession) -> Ended:
         debrief = build_debrief(entry.simulator)
         stored = save_roleplay(
             session,
@@ -253,8 +271,10 @@ def end_session(
             started_at=entry.started_at,
             trainee_id=entry.trainee_id,
         )
-    _sessions(request).remove(session_id)
-    return Ended(stored_id=stored, debrief=debrief)
+        return Ended(stored_id=stored, debrief=debrief)
+
+    with _problems(session_id):
+        return _sessions(request).end(session, session_id, principal.name, finish)
 
 
 @router.post(

@@ -39,8 +39,18 @@ def test_every_quote_is_verbatim_on_every_example() -> None:
 def test_unacknowledged_emotion_counts_feelings_across_customer_turns() -> None:
     updates = replay(example("chat-1004"))
     assert "unacknowledged_emotion" not in standing(updates, "t1")  # not before any reply
-    assert "unacknowledged_emotion" in fresh(updates, "t4")
+    # The burning blender reads as a clear feeling (intensity >= CLEAR_FEELING), and the agent
+    # replied past it ("I understand. Did you read the manual?"): announced there, once.
+    assert "unacknowledged_emotion" in fresh(updates, "t3")
+    first = next(n for n in updates[2].nudges if n.code is NudgeCode.UNACKNOWLEDGED_EMOTION)
+    assert re.fullmatch(
+        r"The customer expressed (frustration|anger) and it has not been acknowledged",
+        first.message,
+    ), first.message
+    # The customer's next turn is counted into the same nudge, which now says twice.
+    assert "unacknowledged_emotion" in standing(updates, "t4")
     nudge = next(n for n in updates[3].nudges if n.code is NudgeCode.UNACKNOWLEDGED_EMOTION)
+    assert nudge.id == first.id
     # Which negative emotion each turn reads as is the emotion model's call (frustration or
     # anger here); the nudge names what it counted.
     assert re.fullmatch(

@@ -96,7 +96,8 @@ def test_nudges_are_announced_once_per_situation() -> None:
     emotion = [
         [n.new for n in u.nudges if n.code is NudgeCode.UNACKNOWLEDGED_EMOTION] for u in updates
     ]
-    assert emotion[3:7] == [[True], [False], [False], [False]]
+    # Announced where the agent first replies past the clear feeling (t3), then only kept.
+    assert emotion[2:7] == [[True], [False], [False], [False], [False]]
 
 
 def test_a_situation_that_changes_is_announced_again() -> None:

@@ -25,8 +25,8 @@ _T = TypeVar("_T")
 
 # A customer turn shows a feeling worth acknowledging at this intensity; confusion is often a
 # plain question, so it must be clearer.
-MIN_INTENSITY = 0.5
-MIN_CONFUSION_INTENSITY = 0.6
+MIN_INTENSITY = 0.35
+MIN_CONFUSION_INTENSITY = 0.5
 # The empathy label is strict (it wants the feeling named or reacted to in set ways); for "has
 # the agent remarked on the feeling at all" an apology or a feeling word in the agent's turn
 # is enough: the nudge is for feelings that were ignored, not for imperfect empathy.

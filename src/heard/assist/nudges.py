@@ -24,7 +24,9 @@ from heard.listening.signals import interrogations, language
 TURNS_BEFORE_CONFIRMING = 2
 RECENT_REPEATS = 3
 # A single unremarked feeling is worth a nudge from this intensity.
-CLEAR_FEELING = 0.65
+CLEAR_FEELING = 0.6
+# Anger this intense makes an unremarked feeling urgent.
+STRONG_ANGER = 0.65
 HEARD_LABELS = ("acknowledgement", "paraphrase", "empathy")
 
 EMOTION_WORDS = {
@@ -76,7 +78,8 @@ def unacknowledged_emotion(ctx: AssistContext) -> Nudge | None:
     feeling = " and ".join(named[:2])
     count = len(feelings)
     strong_anger = any(
-        ctx.annotations[i].emotion is Emotion.ANGER and (ctx.annotations[i].intensity or 0) >= 0.7
+        ctx.annotations[i].emotion is Emotion.ANGER
+        and (ctx.annotations[i].intensity or 0) >= STRONG_ANGER
         for i in feelings
     )
     severity = Severity.URGENT if count >= 3 or strong_anger else Severity.WARNING

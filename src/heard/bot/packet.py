@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from heard.assist import SuggestionKind
 from heard.bot.facts import find_facts
 from heard.bot.handoff import (
+    FRUSTRATED_INTENSITY,
     Attempt,
     EmotionNow,
     HandoffPacket,
@@ -113,7 +114,10 @@ def suggested_reply(session: BotSession, attempts: list[Attempt]) -> SuggestedRe
     grounded: list[Quote] = []
     # The most recent customer turn with a negative feeling gets the empathy line.
     for turn, annotation in reversed(told):
-        if annotation.emotion in NEGATIVE_EMOTIONS and (annotation.intensity or 0) >= 0.5:
+        if (
+            annotation.emotion in NEGATIVE_EMOTIONS
+            and (annotation.intensity or 0) >= FRUSTRATED_INTENSITY
+        ):
             opener = session._suggestion(turn, SuggestionKind.EMPATHY_OPENER)
             if opener is not None:
                 parts.append(opener.text)

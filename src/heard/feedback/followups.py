@@ -95,7 +95,7 @@ class NegativeEndRule(Rule):
     emotions: list[str] = Field(
         default_factory=lambda: ["anger", "frustration", "anxiety", "sadness", "confusion"]
     )
-    min_intensity: float = Field(default=0.5, ge=0, le=1)
+    min_intensity: float = Field(default=0.35, ge=0, le=1)
 
 
 class ScoreRule(Rule):

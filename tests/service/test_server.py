@@ -4,6 +4,7 @@ works on PostgreSQL as on SQLite."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,14 @@ def test_cors_opens_only_to_configured_origins(make_api) -> None:  # type: ignor
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
     )
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_every_worker_logs_its_requests(tmp_path: Path) -> None:
+    # Worker processes do not inherit the command's logging: without the config handed to
+    # uvicorn their request logs were lost. Each line names its process.
+    db = str(tmp_path / "workers.db")
+    with local_server(db, arguments=["--workers", "2"], capture_log=True) as running:
+        for _ in range(4):
+            assert httpx.get(f"{running.base}/v1/health").status_code == 200
+    served = re.findall(r"INFO \[(\d+)\] heard\.service\.access: GET /v1/health 200", running.log)
+    assert len(served) == 4, running.log

@@ -6,10 +6,11 @@ Secrets are read from the environment only (``HEARD_CHATWOOT_SECRET``, ``HEARD_W
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -49,7 +50,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Run the HTTP API: REST under /v1, the assistant's WebSocket, webhooks; docs at /docs."""
-    import logging
+    import logging.config
     import os
 
     import uvicorn
@@ -71,9 +72,8 @@ def serve(
     level = log_level.lower()
     if level not in {"debug", "info", "warning", "error"}:
         fail(f"unknown log level {log_level!r}: use debug, info, warning or error")
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_config = logging_config(level)
+    logging.config.dictConfig(log_config)  # this process too: the schema upgrade logs here
     stderr.print(
         f"heard API on http://{host}:{port}/v1 (docs at /docs), "
         f"database {escape(database.display_url)}"
@@ -95,9 +95,41 @@ def serve(
             workers=workers,
             log_level=level,
             access_log=False,  # heard logs requests itself, with credentials masked
+            log_config=log_config,
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=level, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=level,
+        access_log=False,
+        log_config=log_config,
+    )
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """Uvicorn's own logging plus heard's (requests, analysis, webhooks) and Alembic's, with the
+    process id. Handed to uvicorn, which applies it in every worker it starts: worker processes
+    do not inherit this process's logging, and without it their request logs were lost."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["heard"] = {
+        "format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+    }
+    config["handlers"]["heard"] = {
+        "formatter": "heard",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    for name in ("heard", "alembic"):
+        config["loggers"][name] = {
+            "handlers": ["heard"],
+            "level": level.upper(),
+            "propagate": False,
+        }
+    return config
 
 
 @app.command()

@@ -15,7 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from heard.service import outbox
 from heard.service.outbox import Dispatcher, sign
+from heard.store import Database
 from heard.store.models import FollowUp, OutboxEvent, StoredAnalysis
 
 from .conftest import Api, is_problem
@@ -341,3 +343,74 @@ def test_followup_due_is_announced_once(hooked: Api) -> None:
     due_once = sent.count("followup.due")
     asyncio.run(dispatcher.run_once())
     assert sent.count("followup.due") == due_once
+
+
+def test_two_workers_dispatchers_never_send_an_event_twice(
+    hooked: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every worker runs a dispatcher. One reads the due events and tasks; before it claims
+    them, another worker's dispatcher runs whole. The first must then claim none of what the
+    other took: each event is sent once and each due follow-up queued once."""
+    post_generic(
+        hooked,
+        {
+            "event": "turn",
+            "delivery_id": "r1",
+            "conversation": {"id": "race-1"},
+            "turns": [
+                {"id": "1", "role": "customer", "text": "I'm furious, my order never came."},
+                {"id": "2", "role": "agent", "text": "Noted."},
+            ],
+        },
+    )
+    post_generic(
+        hooked, {"event": "resolved", "delivery_id": "r2", "conversation": {"id": "race-1"}}
+    )
+    with hooked.database.session() as session:
+        tasks = list(session.scalars(select(FollowUp)))
+        assert tasks, "the poor conversation calls for a follow-up"
+        for task in tasks:
+            task.due_at = task.created_at  # due now
+    sent: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["X-Heard-Delivery"])
+        return httpx.Response(204)
+
+    def dispatcher(database: Database) -> Dispatcher:
+        transport = httpx.MockTransport(receiver)
+        return Dispatcher(
+            database,
+            "http://receiver.test/hook",
+            None,
+            client=httpx.AsyncClient(transport=transport),
+        )
+
+    other_worker = Database(hooked.database.url)
+    first, second = dispatcher(hooked.database), dispatcher(other_worker)
+    real_won = outbox._won
+    interleaved: list[int] = []
+    calls = {"first": 0}
+
+    def won_after_the_other_worker(session: Any, statement: Any) -> bool:
+        calls["first"] += 1
+        if calls["first"] == 1:  # the other worker runs whole, with the real claim
+            monkeypatch.setattr(outbox, "_won", real_won)
+            interleaved.append(asyncio.run(second.run_once()))
+            monkeypatch.setattr(outbox, "_won", won_after_the_other_worker)
+        return real_won(session, statement)
+
+    monkeypatch.setattr(outbox, "_won", won_after_the_other_worker)
+    # The first dispatcher claims in a worker thread (asyncio.to_thread), where the second can
+    # run its own event loop.
+    delivered_by_first = asyncio.run(first.run_once())
+    monkeypatch.setattr(outbox, "_won", real_won)
+    assert interleaved == [1]  # the other worker sent the analysis and queued the due task
+    assert delivered_by_first == 0  # and this one then claimed neither
+    with hooked.database.session() as session:
+        due = [e for e in session.scalars(select(OutboxEvent)) if e.event == "followup.due"]
+        assert len(due) == len(tasks)  # each due task queued once, by one of them
+    # Queued events are due from the next round, whichever worker runs it.
+    assert asyncio.run(first.run_once()) + asyncio.run(second.run_once()) == len(tasks)
+    other_worker.dispose()
+    assert len(sent) == len(set(sent)) == 1 + len(tasks), f"sent: {sent}"

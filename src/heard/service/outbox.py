@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from heard.store import Database
@@ -60,15 +60,26 @@ def backoff(attempts: int) -> timedelta:
 
 
 def due_followups(session: Session, wanted: Iterable[str], *, at: datetime | None = None) -> int:
-    """Queue ``followup.due`` once for every open follow-up whose time has come."""
+    """Queue ``followup.due`` once for every open follow-up whose time has come.
+
+    Each task is marked with a conditional update, and queued only by the request whose update
+    matched: two workers' dispatchers reading the same due task queue it once between them."""
     moment = at or now()
     tasks = session.scalars(
         select(FollowUp).where(
             FollowUp.status == "open", FollowUp.due_at <= moment, FollowUp.notified_at.is_(None)
         )
     ).all()
+    queued = 0
     for task in tasks:
-        task.notified_at = moment
+        if not _won(
+            session,
+            update(FollowUp)
+            .where(FollowUp.id == task.id, FollowUp.notified_at.is_(None))
+            .values(notified_at=moment),
+        ):
+            continue
+        queued += 1
         enqueue(
             session,
             "followup.due",
@@ -83,12 +94,19 @@ def due_followups(session: Session, wanted: Iterable[str], *, at: datetime | Non
             },
             wanted,
         )
-    return len(tasks)
+    return queued
+
+
+def _won(session: Session, statement: Update) -> bool:
+    """Run a conditional update; whether it matched its row (this process won the claim)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return getattr(result, "rowcount", 0) == 1
 
 
 class Dispatcher:
-    """Delivers pending outbox events to one URL. Safe to run in several processes: an event is
-    claimed by moving its next attempt into the future before it is sent."""
+    """Delivers pending outbox events to one URL. Safe to run in several processes (every worker
+    of ``heard serve --workers N`` runs one): an event is claimed, by a conditional update that
+    only one process can win, moving its next attempt into the future before it is sent."""
 
     def __init__(
         self,
@@ -111,19 +129,27 @@ class Dispatcher:
         moment = now()
         with self.database.session() as session:
             due_followups(session, self.wanted, at=moment)
-            rows = session.scalars(
-                select(OutboxEvent)
-                .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.next_attempt_at <= moment)
+            rows = session.execute(
+                select(OutboxEvent.id, OutboxEvent.event, OutboxEvent.payload, OutboxEvent.attempts)
+                .where(
+                    OutboxEvent.delivered_at.is_(None),
+                    OutboxEvent.next_attempt_at <= moment,
+                    OutboxEvent.attempts < MAX_ATTEMPTS,
+                )
                 .order_by(OutboxEvent.id)
                 .limit(BATCH)
             ).all()
             claimed = []
-            for row in rows:
-                if row.attempts >= MAX_ATTEMPTS:
-                    continue
-                row.attempts += 1
-                row.next_attempt_at = moment + backoff(row.attempts)
-                claimed.append((row.id, row.event, dict(row.payload), row.attempts))
+            for event_id, event, payload, attempts in rows:
+                # Claimed only if no other process moved it since it was read: with several
+                # workers each event is still sent by one of them.
+                if _won(
+                    session,
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == event_id, OutboxEvent.attempts == attempts)
+                    .values(attempts=attempts + 1, next_attempt_at=moment + backoff(attempts + 1)),
+                ):
+                    claimed.append((event_id, event, dict(payload), attempts + 1))
             return claimed
 
     def _finish(self, event_id: int, error: str | None) -> None:

@@ -17,7 +17,8 @@ from .conftest import say, start
 @pytest.fixture
 def bot_api(make_api: Callable[..., Api], shop_index: KBIndex) -> Api:  # noqa: F811
     api = make_api()
-    api.client.app.state.bot = BotService(Bot(shop_index), RateLimiter(1000, 60.0))  # type: ignore[attr-defined]
+    limiter = RateLimiter(1000, 60.0, database=api.database, scope="bot")
+    api.client.app.state.bot = BotService(Bot(shop_index), limiter)  # type: ignore[attr-defined]
     return api
 
 
@@ -92,7 +93,8 @@ def test_handoff_packets_need_a_staff_key(bot_api: Api) -> None:
 
 def test_public_calls_are_rate_limited(make_api: Callable[..., Api], shop_index: KBIndex) -> None:  # noqa: F811
     api = make_api()
-    api.client.app.state.bot = BotService(Bot(shop_index), RateLimiter(3, 60.0))  # type: ignore[attr-defined]
+    limiter = RateLimiter(3, 60.0, database=api.database, scope="bot")
+    api.client.app.state.bot = BotService(Bot(shop_index), limiter)  # type: ignore[attr-defined]
     session_id, token, _ = start(api)
     assert say(api, session_id, token, "hello").status_code == 200
     assert say(api, session_id, token, "hello").status_code == 200

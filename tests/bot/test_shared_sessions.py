@@ -33,7 +33,8 @@ FIXED_ID = uuid.UUID("0123456789abcdef0123456789abcdef")
 
 
 def with_bot(api: Api, index: KBIndex, **options: Any) -> BotService:
-    service = BotService(Bot(index), RateLimiter(1000, 60.0), **options)
+    limiter = RateLimiter(1000, 60.0, database=api.database, scope="bot")
+    service = BotService(Bot(index), limiter, **options)
     api.client.app.state.bot = service  # type: ignore[attr-defined]
     return service
 
@@ -129,7 +130,8 @@ def test_a_replayed_chat_is_the_live_one(
         row = live.load(session, "bot", session_id, idle=service.idle, now=datetime.now(UTC))
     assert row is not None and row.stamp == current.stamp
     # Another process: its own bot, so its own memory of the openers it offered.
-    rebuilt = BotService(Bot(shop_index), RateLimiter(1000, 60.0)).rebuild(row)
+    limiter = RateLimiter(1000, 60.0, database=api.database, scope="bot")
+    rebuilt = BotService(Bot(shop_index), limiter).rebuild(row)
     assert rebuilt.session.replies == current.session.replies
     assert rebuilt.session.transcript() == current.session.transcript()  # the times too
     assert rebuilt.session.handoff == current.session.handoff

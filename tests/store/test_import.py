@@ -239,15 +239,15 @@ def test_a_conversation_the_database_refuses_is_reported_and_the_rest_stored(
 def test_db_upgrade_and_info(database_url: str) -> None:
     code, output = heard("db", "upgrade", "--db", database_url)
     assert code == 0, output
-    assert "schema upgraded from revision (none) to 0004" in output
+    assert "schema upgraded from revision (none) to 0005" in output
     code, output = heard("db", "upgrade", "--db", database_url)
-    assert "schema up to date (revision 0004)" in output
+    assert "schema up to date (revision 0005)" in output
 
     assert heard("import", EXAMPLES, "--db", database_url, "-q")[0] == 0
     code, output = heard("db", "info", "--db", database_url)
     assert code == 0, output
     rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in output.splitlines())
-    assert rows["schema"] == "revision 0004 (up to date)"
+    assert rows["schema"] == "revision 0005 (up to date)"
     assert (rows["conversations"], rows["turns"], rows["analyses"]) == ("9", "76", "9")
     assert (rows["agents"], rows["teams"]) == ("4", "3")
     for empty in ("surveys", "survey responses", "ratings", "follow-ups"):

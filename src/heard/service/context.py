@@ -30,7 +30,9 @@ class ServiceContext:
     ready: bool = False
 
     def __post_init__(self) -> None:
-        self.survey_limiter = RateLimiter(self.settings.survey_rate_per_minute, 60.0)
+        self.survey_limiter = RateLimiter(
+            self.settings.survey_rate_per_minute, 60.0, database=self.database, scope="survey"
+        )
         self.live = LiveConversations(self.settings.live_sessions)
 
     @cached_property

@@ -1,23 +1,31 @@
-"""A small in-process rate limiter for the public (unauthenticated) endpoints."""
+"""Rate limits for the public (unauthenticated) endpoints, counted in the database so that
+every worker of ``heard serve --workers N`` shares one budget per client."""
 
 from __future__ import annotations
 
 import math
 import threading
-import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
 from heard.service.problems import ProblemError
+from heard.store import Database, ratelimits
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key (a sliding window).
+    """At most ``limit`` events per ``window`` seconds per key (a sliding window), across every
+    process that uses the same database and ``scope``.
 
-    Keys are bounded (least recently seen dropped first) so a flood of distinct clients cannot
-    grow memory without limit.
+    Events are rows of ``rate_limit_hits`` (:mod:`heard.store.ratelimits`, which says what is
+    guaranteed under concurrency); keys are stored hashed. Each check deletes the key's expired
+    events, and once per window this process also sweeps everyone's, so the table holds little
+    more than one window's events.
     """
 
     def __init__(
@@ -25,34 +33,50 @@ class RateLimiter:
         limit: int,
         window: float = 60.0,
         *,
-        max_keys: int = 50_000,
-        clock: Callable[[], float] = time.monotonic,
+        database: Database,
+        scope: str,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.limit = limit
         self.window = window
-        self.max_keys = max_keys
+        self.database = database
+        self.scope = scope
         self._clock = clock
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._swept_at: datetime | None = None
+        self._sweep_lock = threading.Lock()
+
+    @property
+    def _span(self) -> timedelta:
+        return timedelta(seconds=self.window)
 
     def check(self, key: str) -> float | None:
-        """Record one event for ``key``; None when allowed, else the seconds to wait."""
+        """Record one event for ``key``; None when allowed, else the seconds to wait.
+
+        Blocks on the database: call it from a worker thread, not the event loop."""
         now = self._clock()
-        with self._lock:
-            events = self._events.get(key)
-            if events is None:
-                events = deque()
-                self._events[key] = events
-                if len(self._events) > self.max_keys:
-                    self._events.popitem(last=False)
-            else:
-                self._events.move_to_end(key)
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(events[0] + self.window - now, 0.0)
-            events.append(now)
-            return None
+        with self.database.session() as session:
+            wait = ratelimits.hit(
+                session, self.scope, key, limit=self.limit, window=self._span, now=now
+            )
+        if self._sweep_due(now):
+            self.sweep(now)
+        return wait
+
+    def sweep(self, now: datetime | None = None) -> int:
+        """Delete this scope's events that have left the window (every client's); how many."""
+        with self.database.session() as session:
+            return ratelimits.sweep(
+                session, self.scope, window=self._span, now=now or self._clock()
+            )
+
+    def _sweep_due(self, now: datetime) -> bool:
+        # Once per window per process is enough to bound the table, and keeps the sweep (a scan
+        # of the scope's rows) off nearly every request.
+        with self._sweep_lock:
+            if self._swept_at is not None and now - self._swept_at < self._span:
+                return False
+            self._swept_at = now
+            return True
 
 
 def retry_after(seconds: float) -> str:

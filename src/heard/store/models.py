@@ -280,3 +280,20 @@ class LiveSession(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimitHit(Base):
+    """One request a public endpoint allowed, counted by every worker of
+    ``heard serve --workers N`` so that a client's limit holds across all of them.
+
+    ``key`` is a SHA-256 of the client's key (its address), never the address itself, and a row
+    is deleted soon after it leaves its limiter's window (:mod:`heard.store.ratelimits`).
+    """
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(20))  # survey | bot
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

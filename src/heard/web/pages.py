@@ -749,7 +749,7 @@ async def survey_answer(
     score: Annotated[str, Form(max_length=5)] = "",
     comment: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    _survey_limit(context, request)
+    await run_in_threadpool(_survey_limit, context, request)  # counted in the database
 
     def answer() -> Response:
         with context.database.session() as session:

@@ -102,7 +102,7 @@ class BotService:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_env(cls) -> BotService:
+    def from_env(cls, database: Database) -> BotService:
         from heard.bot.library import open_index
         from heard.bot.routing import RoutingConfig
 
@@ -110,7 +110,9 @@ class BotService:
         routing_file = os.environ.get("HEARD_BOT_ROUTING")
         routing = RoutingConfig.from_yaml(routing_file) if routing_file else None
         rate = int(os.environ.get("HEARD_BOT_RATE") or DEFAULT_RATE)
-        return cls(Bot(index, routing=routing), RateLimiter(rate, 60.0))
+        return cls(
+            Bot(index, routing=routing), RateLimiter(rate, 60.0, database=database, scope="bot")
+        )
 
     @property
     def idle(self) -> timedelta:
@@ -301,7 +303,7 @@ def bot_service(request: Request) -> BotService:
     with _service_lock:
         service = getattr(state, "bot", None)
         if service is None:
-            service = BotService.from_env()
+            service = BotService.from_env(request.app.state.context.database)
             state.bot = service
     assert isinstance(service, BotService)
     return service
@@ -312,6 +314,7 @@ def _hash(token: str) -> str:
 
 
 def _limit(service: BotService, request: Request) -> None:
+    # Counted in the database: async handlers call this in a worker thread.
     refuse_when_limited(service.limiter, request, "bot")
 
 
@@ -388,7 +391,7 @@ async def send_message(
     x_bot_token: Token = None,
 ) -> BotReply:
     service = bot_service(request)
-    _limit(service, request)
+    await run_in_threadpool(_limit, service, request)
     reply: BotReply = await run_in_threadpool(
         service.message, context.database, session_id, x_bot_token, body.text
     )
@@ -405,7 +408,7 @@ async def end_session(
     session_id: str, request: Request, context: Context, x_bot_token: Token = None
 ) -> SessionEnded:
     service = bot_service(request)
-    _limit(service, request)
+    await run_in_threadpool(_limit, service, request)
     session = await run_in_threadpool(service.end, context.database, session_id, x_bot_token)
     conversation = session.transcript()
     stored = await run_in_threadpool(store_one, context, conversation, source="bot")

@@ -39,6 +39,30 @@ def with_bot(api: Api, index: KBIndex, **options: Any) -> BotService:
     return service
 
 
+def worker(make: Callable[..., Api], index: KBIndex, **options: Any) -> Api:
+    """A fresh app on its own database, with a bot."""
+    api = make()
+    with_bot(api, index, **options)
+    return api
+
+
+def two_workers(
+    make: Callable[..., Api], spawn: Callable[[Api], Api], index: KBIndex
+) -> tuple[Api, Api, BotService]:
+    """Two apps on one database, each with its own bot; and the second's bot service."""
+    first = make()
+    other = spawn(first)
+    with_bot(first, index)
+    return first, other, with_bot(other, index)
+
+
+def replies_of_one_worker(make: Callable[..., Api], index: KBIndex, texts: list[str]) -> list[Any]:
+    """What one app alone answers to ``texts`` in a new chat: what any split must equal."""
+    alone = worker(make, index)
+    session_id, token, _ = start(alone)
+    return [say(alone, session_id, token, text).json() for text in texts]
+
+
 @pytest.fixture
 def fixed_session_id(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bot's wording is seeded by the session id: two runs compared need the same one.
@@ -82,16 +106,11 @@ def test_a_chat_alternating_between_two_workers_is_the_chat_of_one(
     second_worker: Callable[[Api], Api],  # noqa: F811
     shop_index: KBIndex,
 ) -> None:
-    alone = make_api()
-    with_bot(alone, shop_index)
-    expected = run([alone])
+    expected = run([worker(make_api, shop_index)])
     assert expected["outcome"] == "handed_off"
     assert any("empathy" in r["behaviours"] for r in expected["replies"])  # openers were used
 
-    first = make_api()
-    other = second_worker(first)
-    with_bot(first, shop_index)
-    with_bot(other, shop_index)
+    first, other, _ = two_workers(make_api, second_worker, shop_index)
     assert run([first, other]) == expected
 
 
@@ -101,13 +120,8 @@ def test_a_chat_survives_a_restart(
     second_worker: Callable[[Api], Api],  # noqa: F811
     shop_index: KBIndex,
 ) -> None:
-    alone = make_api()
-    with_bot(alone, shop_index)
-    session_id, token, _ = start(alone)
-    expected = [say(alone, session_id, token, text).json() for text in CHAT[:3]]
-
-    before = make_api()
-    with_bot(before, shop_index)
+    expected = replies_of_one_worker(make_api, shop_index, CHAT[:3])
+    before = worker(make_api, shop_index)
     session_id, token, _ = start(before)
     assert say(before, session_id, token, CHAT[0]).json() == expected[0]
     after = second_worker(before)  # a new process: nothing in memory
@@ -173,15 +187,8 @@ def test_a_message_on_a_stale_copy_is_replayed_never_lost_or_doubled(
     second_worker: Callable[[Api], Api],  # noqa: F811
     shop_index: KBIndex,
 ) -> None:
-    alone = make_api()
-    with_bot(alone, shop_index)
-    session_id, token, _ = start(alone)
-    expected = [say(alone, session_id, token, text).json() for text in ("hello", *CHAT[:2])]
-
-    first = make_api()
-    other = second_worker(first)
-    with_bot(first, shop_index)
-    mine = with_bot(other, shop_index)
+    expected = replies_of_one_worker(make_api, shop_index, ["hello", *CHAT[:2]])
+    first, other, mine = two_workers(make_api, second_worker, shop_index)
     session_id, token, _ = start(first)
     assert say(other, session_id, token, "hello").json() == expected[0]  # both hold a copy
     rival: list[Any] = []
@@ -201,10 +208,7 @@ def test_a_chat_that_keeps_moving_elsewhere_is_a_conflict(
     second_worker: Callable[[Api], Api],  # noqa: F811
     shop_index: KBIndex,
 ) -> None:
-    first = make_api()
-    other = second_worker(first)
-    with_bot(first, shop_index)
-    mine = with_bot(other, shop_index)
+    first, other, mine = two_workers(make_api, second_worker, shop_index)
     session_id, token, _ = start(first)
     race(mine, lambda: say(first, session_id, token, "hello"), times=3)
     is_problem(say(other, session_id, token, CHAT[0]), 409, "conflict")
@@ -217,10 +221,7 @@ def test_a_chat_ends_once_whichever_worker_is_asked(
     second_worker: Callable[[Api], Api],  # noqa: F811
     shop_index: KBIndex,
 ) -> None:
-    first = make_api()
-    other = second_worker(first)
-    with_bot(first, shop_index)
-    with_bot(other, shop_index)
+    first, other, _ = two_workers(make_api, second_worker, shop_index)
     session_id, token, _ = start(first)
     say(other, session_id, token, CHAT[0])
     ended = first.post(f"/v1/bot/sessions/{session_id}/end", who=None, headers=token)

@@ -247,22 +247,32 @@ def test_generic_webhook_turns_then_resolution(hooked: Api) -> None:
     )
 
 
-def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
+def resolved_exchange(hooked: Api, conversation_id: str, customer: str, agent: str) -> None:
+    """A customer turn, the agent's reply, and the resolution, through the generic webhook."""
     post_generic(
         hooked,
         {
             "event": "turn",
-            "delivery_id": "o1",
-            "conversation": {"id": "out-1"},
+            "delivery_id": f"{conversation_id}-turns",
+            "conversation": {"id": conversation_id},
             "turns": [
-                {"id": "1", "role": "customer", "text": "My parcel is lost and I'm upset."},
-                {"id": "2", "role": "agent", "text": "Okay."},
+                {"id": "1", "role": "customer", "text": customer},
+                {"id": "2", "role": "agent", "text": agent},
             ],
         },
     )
     post_generic(
-        hooked, {"event": "resolved", "delivery_id": "o2", "conversation": {"id": "out-1"}}
+        hooked,
+        {
+            "event": "resolved",
+            "delivery_id": f"{conversation_id}-resolved",
+            "conversation": {"id": conversation_id},
+        },
     )
+
+
+def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
+    resolved_exchange(hooked, "out-1", "My parcel is lost and I'm upset.", "Okay.")
     received: list[httpx.Request] = []
     fail_first = {"left": 1}
 
@@ -303,25 +313,7 @@ def test_dispatcher_delivers_signed_events_and_retries(hooked: Api) -> None:
 
 
 def test_followup_due_is_announced_once(hooked: Api) -> None:
-    post_generic(
-        hooked,
-        {
-            "event": "turn",
-            "delivery_id": "f1",
-            "conversation": {"id": "due-1"},
-            "turns": [
-                {
-                    "id": "1",
-                    "role": "customer",
-                    "text": "I'm furious, nobody fixed my broken router.",
-                },
-                {"id": "2", "role": "agent", "text": "Noted."},
-            ],
-        },
-    )
-    post_generic(
-        hooked, {"event": "resolved", "delivery_id": "f2", "conversation": {"id": "due-1"}}
-    )
+    resolved_exchange(hooked, "due-1", "I'm furious, nobody fixed my broken router.", "Noted.")
     with hooked.database.session() as session:
         for task in session.scalars(select(FollowUp)):
             task.due_at = task.created_at  # due now
@@ -351,21 +343,7 @@ def test_two_workers_dispatchers_never_send_an_event_twice(
     """Every worker runs a dispatcher. One reads the due events and tasks; before it claims
     them, another worker's dispatcher runs whole. The first must then claim none of what the
     other took: each event is sent once and each due follow-up queued once."""
-    post_generic(
-        hooked,
-        {
-            "event": "turn",
-            "delivery_id": "r1",
-            "conversation": {"id": "race-1"},
-            "turns": [
-                {"id": "1", "role": "customer", "text": "I'm furious, my order never came."},
-                {"id": "2", "role": "agent", "text": "Noted."},
-            ],
-        },
-    )
-    post_generic(
-        hooked, {"event": "resolved", "delivery_id": "r2", "conversation": {"id": "race-1"}}
-    )
+    resolved_exchange(hooked, "race-1", "I'm furious, my order never came.", "Noted.")
     with hooked.database.session() as session:
         tasks = list(session.scalars(select(FollowUp)))
         assert tasks, "the poor conversation calls for a follow-up"

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -126,3 +127,16 @@ def database(database_url: str) -> Iterator[Database]:
         yield opened
     finally:
         opened.dispose()
+
+
+class ManualClock:
+    """A clock the test moves by hand, for expiry and sliding windows."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

@@ -16,19 +16,10 @@ from heard.store.live import utc
 from heard.store.models import RateLimitHit
 from heard.store.ratelimits import digest
 
+from .conftest import ManualClock
+
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ADDRESS = "203.0.113.7"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -42,8 +33,8 @@ def other(database: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(START)
 
 
 def limiters(
@@ -58,7 +49,9 @@ def hits(database: Database) -> list[tuple[str, str, datetime]]:
         return [(scope, key, at) for scope, key, at in rows]
 
 
-def test_two_workers_share_one_budget(database: Database, other: Database, clock: Clock) -> None:
+def test_two_workers_share_one_budget(
+    database: Database, other: Database, clock: ManualClock
+) -> None:
     first, second = limiters(clock, database, other)
     assert first.check(ADDRESS) is None
     clock.advance(10)
@@ -77,7 +70,7 @@ def test_two_workers_share_one_budget(database: Database, other: Database, clock
     assert [first.check(ADDRESS), second.check(ADDRESS), first.check(ADDRESS)] == [None] * 3
 
 
-def test_scopes_are_counted_apart(database: Database, clock: Clock) -> None:
+def test_scopes_are_counted_apart(database: Database, clock: ManualClock) -> None:
     (bot,) = limiters(clock, database, limit=1, scope="bot")
     (survey,) = limiters(clock, database, limit=1, scope="survey")
     assert bot.check(ADDRESS) is None
@@ -85,7 +78,9 @@ def test_scopes_are_counted_apart(database: Database, clock: Clock) -> None:
     assert bot.check(ADDRESS) is not None and survey.check(ADDRESS) is not None
 
 
-def test_a_lowered_limit_waits_for_enough_hits_to_leave(database: Database, clock: Clock) -> None:
+def test_a_lowered_limit_waits_for_enough_hits_to_leave(
+    database: Database, clock: ManualClock
+) -> None:
     (generous,) = limiters(clock, database, limit=3)
     for _ in range(3):
         assert generous.check(ADDRESS) is None
@@ -95,7 +90,7 @@ def test_a_lowered_limit_waits_for_enough_hits_to_leave(database: Database, cloc
     assert strict.check(ADDRESS) == pytest.approx(40.0)
 
 
-def test_keys_are_stored_hashed_never_raw(database: Database, clock: Clock) -> None:
+def test_keys_are_stored_hashed_never_raw(database: Database, clock: ManualClock) -> None:
     (limiter,) = limiters(clock, database)
     limiter.check(ADDRESS)
     (stored,) = hits(database)
@@ -104,7 +99,7 @@ def test_keys_are_stored_hashed_never_raw(database: Database, clock: Clock) -> N
     assert len(stored[1]) == 32 and int(stored[1], 16) >= 0
 
 
-def test_old_hits_are_swept(database: Database, other: Database, clock: Clock) -> None:
+def test_old_hits_are_swept(database: Database, other: Database, clock: ManualClock) -> None:
     first, second = limiters(clock, database, other)
     for number in range(20):
         assert first.check(f"10.0.0.{number}") is None  # the first check also swept (nothing)
@@ -126,7 +121,7 @@ def test_old_hits_are_swept(database: Database, other: Database, clock: Clock) -
 
 
 def test_old_hits_of_other_scopes_are_left_to_their_limiter(
-    database: Database, clock: Clock
+    database: Database, clock: ManualClock
 ) -> None:
     (bot,) = limiters(clock, database, scope="bot")
     bot.check(ADDRESS)

@@ -20,7 +20,7 @@ from heard.training.sessions import (
     SharedSessions,
 )
 from service.conftest import Api, is_problem, make_api, make_settings, second_worker  # noqa: F401
-from store.conftest import database, database_url  # noqa: F401
+from store.conftest import ManualClock, database, database_url  # noqa: F401
 
 from .support import SCRIPTS
 
@@ -87,14 +87,6 @@ def test_a_role_play_survives_a_restart_and_stays_its_owners(
 
 
 # --- the store level, on SQLite and PostgreSQL ------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def start(database: Database, sessions: SharedSessions, owner: str = "mia") -> str:  # noqa: F811
@@ -204,7 +196,7 @@ def test_a_role_play_ends_once(database: Database) -> None:  # noqa: F811
 def test_idle_role_plays_expire_and_are_swept_and_the_table_is_bounded(
     database: Database,  # noqa: F811
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
     sessions = SharedSessions(idle_seconds=60, capacity=2, clock=clock)
 
     def rows() -> list[str]:

@@ -19,6 +19,7 @@ from heard.store import Database
 from heard.store.models import LiveSession
 from heard.web.sessions import SESSION_COOKIE, SessionStore
 from service.conftest import make_settings
+from store.conftest import ManualClock
 
 from .conftest import Site, _build, csrf_of
 
@@ -131,17 +132,6 @@ def test_a_page_signs_out_a_browser_idle_too_long(workers: Workers) -> None:
 # -- the store itself, on SQLite and PostgreSQL -------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 def _last_seen(database: Database, row_id: str) -> datetime:
     with database.session() as session:
         seen = session.scalar(select(LiveSession.last_seen).where(LiveSession.id == row_id))
@@ -150,7 +140,7 @@ def _last_seen(database: Database, row_id: str) -> datetime:
 
 
 def test_last_seen_is_written_only_once_stale(database: Database) -> None:
-    clock = Clock()
+    clock = ManualClock(START)
     store = SessionStore(idle_seconds=600, touch_seconds=60, clock=clock)
     with database.session() as session:
         cookie, opened = store.open(session, "hash")
@@ -175,7 +165,7 @@ def _count(database: Database, kind: str = "web") -> int:
 
 
 def test_signing_in_sweeps_expired_sessions_and_nothing_else(database: Database) -> None:
-    clock = Clock()
+    clock = ManualClock(START)
     store = SessionStore(ttl_seconds=1000, idle_seconds=100, touch_seconds=10, clock=clock)
     with database.session() as session:
         session.add(  # another kind's row, as old as can be: not the web's to sweep
@@ -202,7 +192,7 @@ def test_signing_in_sweeps_expired_sessions_and_nothing_else(database: Database)
 
 
 def test_one_key_keeps_only_its_newest_sessions(database: Database) -> None:
-    clock = Clock()
+    clock = ManualClock(START)
     store = SessionStore(max_per_key=3, clock=clock)
     with database.session() as session:
         other, _ = store.open(session, "other")

@@ -13,14 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from heard.service import outbox
+from heard.service import create_app, outbox
 from heard.service.outbox import Dispatcher, sign
 from heard.store import Database
 from heard.store.models import FollowUp, OutboxEvent, StoredAnalysis
 
-from .conftest import Api, is_problem
+from .conftest import Api, is_problem, make_settings
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLE = SHARED / "samples" / "chatwoot" / "chatwoot_docs_webhook_message_created_api_channel.json"
@@ -392,3 +393,55 @@ def test_two_workers_dispatchers_never_send_an_event_twice(
     assert asyncio.run(first.run_once()) + asyncio.run(second.run_once()) == len(tasks)
     other_worker.dispose()
     assert len(sent) == len(set(sent)) == 1 + len(tasks), f"sent: {sent}"
+
+
+LIVE_CHAT = [
+    ("customer", "My internet has been down since Monday and I'm really frustrated."),
+    ("agent", "What's your account number?"),
+    ("customer", "It's 55120. I've already called twice about this."),
+    ("agent", "Did you restart the router?"),
+    ("agent", "Is the light green?"),
+    ("customer", "Yes, I restarted it. As I said, it has been down since Monday!"),
+    ("agent", "Calm down, these things take time."),
+]
+HOOKS = {
+    "chatwoot_secret": SECRET,
+    "webhook_secret": GENERIC_SECRET,
+    "outgoing_webhook_url": "http://receiver.test/hook",
+    "outgoing_webhook_secret": "out-secret",
+}
+
+
+def nudges_announced(apps: list[Api]) -> list[str]:
+    """Feed LIVE_CHAT one message per delivery, each to the next app in turn; the nudge ids
+    queued for the outgoing webhook, in order."""
+    for number, (role, text) in enumerate(LIVE_CHAT, start=1):
+        turn = {"id": str(number), "role": role, "text": text}
+        turn["time"] = f"2026-03-02T09:{number:02d}:00Z"
+        event = {
+            "event": "turn",
+            "delivery_id": f"live-{number}",
+            "conversation": {"id": "live-1", "agent_id": "agent-mia"},
+            "turns": [turn],
+        }
+        assert post_generic(apps[number % len(apps)], event).status_code == 200
+    with apps[0].database.session() as session:
+        events = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+        return [e.payload["id"] for e in events if e.event == "nudge"]
+
+
+def test_live_nudges_are_announced_once_whichever_worker_takes_each_message(
+    make_api: Any, tmp_path: Path
+) -> None:
+    alone = nudges_announced([make_api(**HOOKS)])
+    assert len(alone) >= 3, alone  # the chat raises several nudges as it goes
+    first = make_api(**HOOKS)
+    shared = Database(first.database.url)
+    other_app = create_app(make_settings(**HOOKS), shared, background=False)
+    with TestClient(other_app) as client:
+        other = Api(client, shared, first.keys)
+        split = nudges_announced([first, other])
+    shared.dispose()
+    # Each worker sees only some of the messages; each nudge is still announced once, by the
+    # message that raised it, exactly as when one process took them all.
+    assert split == alone

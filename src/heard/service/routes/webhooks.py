@@ -77,12 +77,14 @@ def record_message(
     clean = context.redact(incoming)
     with context.database.session() as session:
         claim_delivery(session, source, delivery)
-        merged = merge(load_conversation(session, clean.id), clean)
+        stored = load_conversation(session, clean.id)
+        merged = merge(stored, clean)
         if merged.turns:
             save_conversation(session, merged, source=f"webhook:{source}")
     if not merged.turns:
         return WebhookResult(status="ignored", conversation_id=merged.id, reason="no turns")
-    nudges = context.live.observe(merged)
+    before = {turn.id for turn in stored.turns} if stored is not None else set()
+    nudges = context.live.observe(merged, announced=before)
     if nudges and context.wanted_events:
         with context.database.session() as session:
             for nudge in nudges:

@@ -6,16 +6,13 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from starlette.requests import Request
 
 from heard.service.problems import ProblemError
 from heard.store import Database, ratelimits
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+from heard.store.repository import now
 
 
 class RateLimiter:
@@ -35,7 +32,7 @@ class RateLimiter:
         *,
         database: Database,
         scope: str,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = now,
     ) -> None:
         self.limit = limit
         self.window = window

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from heard.store.models import LiveSession
@@ -133,17 +133,39 @@ def live_rows(session: Session, kind: str, *, idle: timedelta, now: datetime) ->
     ]
 
 
-def sweep(session: Session, kind: str, *, idle: timedelta, capacity: int, now: datetime) -> int:
-    """Delete a kind's idle rows, then its least recently seen beyond ``capacity``; how many.
+def remove(session: Session, kind: str, session_id: str) -> None:
+    """Delete the row whatever its version (a sign-out, a revoked key)."""
+    t = LiveSession
+    session.execute(
+        delete(t)
+        .where(t.id == session_id, t.kind == kind)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def sweep(
+    session: Session,
+    kind: str,
+    *,
+    idle: timedelta,
+    now: datetime,
+    capacity: int | None = None,
+    max_age: timedelta | None = None,
+) -> int:
+    """Delete a kind's idle rows (and, with ``max_age``, those older than that), then its least
+    recently seen beyond ``capacity``; how many.
 
     Called when a session of the kind is opened, so the table cannot grow without bound."""
     t = LiveSession
+    expired = t.last_seen < now - idle
+    if max_age is not None:
+        expired = or_(expired, t.created_at < now - max_age)
     result = session.execute(
-        delete(t)
-        .where(t.kind == kind, t.last_seen < now - idle)
-        .execution_options(synchronize_session=False)
+        delete(t).where(t.kind == kind, expired).execution_options(synchronize_session=False)
     )
     removed = int(getattr(result, "rowcount", 0) or 0)
+    if capacity is None:
+        return removed
     count = session.scalar(select(func.count()).select_from(t).where(t.kind == kind)) or 0
     if count > capacity:
         surplus = list(

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from heard.assist.openers import default_opener_memory
 from heard.assist.replay import Replay
 from heard.store import live
+from heard.store.repository import now
 from heard.training.scenario import Scenario, builtin_scenarios
 from heard.training.simulator import CustomerMessage, Simulator, TurnResult
 
@@ -126,10 +127,6 @@ class ActiveSessions:
         return len(self._sessions)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SharedSessions:
     """Role-plays stored in ``live_sessions``, with this process's rebuilt copies cached.
 
@@ -140,7 +137,7 @@ class SharedSessions:
         *,
         idle_seconds: float = IDLE_SECONDS,
         capacity: int = CAPACITY,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = now,
         scenarios: Callable[[], tuple[Scenario, ...]] = builtin_scenarios,
     ) -> None:
         self.idle = timedelta(seconds=idle_seconds)

@@ -17,15 +17,16 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from heard.service.auth import Principal, principal_of
+from heard.store import live
 from heard.store.models import LiveSession, User
+from heard.store.repository import now
 
 SESSION_COOKIE = "heard_session"
 LOGIN_COOKIE = "heard_login"  # the login form's own CSRF token (double submit), before a session
@@ -40,15 +41,6 @@ TOUCH_SECONDS = 60
 # else out, which a cap on the whole table would.
 MAX_SESSIONS_PER_KEY = 50
 KIND = "web"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; everything stored here is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def row_id_of(cookie_id: str) -> str:
@@ -81,14 +73,12 @@ class WebUser:
         return self.principal.role
 
 
-def _from_row(row_id: str, state: Any, created: datetime, last_seen: datetime) -> WebSession | None:
+def _from_row(row: live.Row) -> WebSession | None:
     """The session a row holds, or None for a state this code does not recognise."""
-    if not isinstance(state, dict):
-        return None
-    key_hash, csrf_token = state.get("key_hash"), state.get("csrf_token")
+    key_hash, csrf_token = row.state.get("key_hash"), row.state.get("csrf_token")
     if not isinstance(key_hash, str) or not isinstance(csrf_token, str):
         return None
-    return WebSession(row_id, key_hash, csrf_token, _aware(created), _aware(last_seen))
+    return WebSession(row.id, key_hash, csrf_token, row.created_at, row.last_seen)
 
 
 class SessionStore:
@@ -104,7 +94,7 @@ class SessionStore:
         idle_seconds: float = IDLE_TIMEOUT_SECONDS,
         touch_seconds: float = TOUCH_SECONDS,
         max_per_key: int = MAX_SESSIONS_PER_KEY,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = now,
     ) -> None:
         if touch_seconds >= idle_seconds:
             raise ValueError("touch_seconds must be well below idle_seconds")
@@ -140,58 +130,25 @@ class SessionStore:
         """The live session of a cookie's id, or None (unknown, expired, or signed out)."""
         if not cookie_id:
             return None
-        row_id = row_id_of(cookie_id)
-        found = db.execute(
-            select(LiveSession.state, LiveSession.created_at, LiveSession.last_seen).where(
-                LiveSession.id == row_id, LiveSession.kind == KIND
-            )
-        ).one_or_none()
-        session = None if found is None else _from_row(row_id, *found)
-        if session is None:
-            return None
         moment = self._clock()
-        if self._expired(session, moment):
-            # Removed now where the request commits; the sweep catches the rest.
-            self.close(db, row_id)
+        row = live.load(db, KIND, row_id_of(cookie_id), idle=self.idle, now=moment)
+        session = None if row is None else _from_row(row)
+        if row is None or session is None:
+            return None  # an idle row is left to the sweep at the next sign-in
+        if moment - session.created > self.ttl:
+            self.close(db, row.id)  # removed where the request commits; the sweep gets the rest
             return None
         if moment - session.last_seen > self.touch:
-            self._touch(db, row_id, moment)
+            live.touch(db, row, now=moment)
             session = replace(session, last_seen=moment)
         return session
 
     def close(self, db: Session, row_id: str) -> None:
-        db.execute(
-            delete(LiveSession).where(LiveSession.id == row_id, LiveSession.kind == KIND),
-            execution_options={"synchronize_session": False},
-        )
+        live.remove(db, KIND, row_id)
 
     def sweep(self, db: Session) -> int:
         """Delete every expired web session; how many there were."""
-        moment = self._clock()
-        result = db.execute(
-            delete(LiveSession).where(
-                LiveSession.kind == KIND,
-                or_(
-                    LiveSession.last_seen < moment - self.idle,
-                    LiveSession.created_at < moment - self.ttl,
-                ),
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    def _expired(self, session: WebSession, moment: datetime) -> bool:
-        return moment - session.created > self.ttl or moment - session.last_seen > self.idle
-
-    def _touch(self, db: Session, row_id: str, moment: datetime) -> None:
-        # A conditional UPDATE rather than a loaded row: a session signed out meanwhile by
-        # another worker just matches nothing, and last_seen never moves backwards.
-        db.execute(
-            update(LiveSession)
-            .where(LiveSession.id == row_id, LiveSession.last_seen < moment)
-            .values(last_seen=moment),
-            execution_options={"synchronize_session": False},
-        )
+        return live.sweep(db, KIND, idle=self.idle, max_age=self.ttl, now=self._clock())
 
     def _cap(self, db: Session, key_hash: str) -> None:
         surplus = db.scalars(

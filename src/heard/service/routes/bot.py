@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any, TypeVar
 
@@ -44,6 +44,7 @@ from heard.service.ingest import Stored, store_one
 from heard.service.problems import ProblemError, responses
 from heard.service.ratelimit import RateLimiter, refuse_when_limited
 from heard.store import Database, live
+from heard.store.repository import now
 
 router = APIRouter()
 api = APIRouter(prefix="/v1/bot", tags=["bot"])
@@ -71,10 +72,6 @@ class _Live:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class BotService:
     """The bot, its chats in ``live_sessions`` (kind ``bot``) and this process's rebuilt copies.
@@ -97,7 +94,7 @@ class BotService:
     limiter: RateLimiter
     max_sessions: int = MAX_SESSIONS
     idle_seconds: float = IDLE_SECONDS
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = now
     sessions: OrderedDict[str, _Live] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
